@@ -1,0 +1,3 @@
+from dmp_survey.cli import main
+
+main()

@@ -1,0 +1,448 @@
+"""The codebook: every question of the questionnaire as typed, frozen objects.
+
+The study's questions, answers, conditions and derived variables are data
+(``data/codebook.yaml``); this module only loads and validates them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import CodebookError
+from .text import normalise_header, normalise_label
+
+__all__ = [
+    "Answer",
+    "Codebook",
+    "Condition",
+    "DerivedLevel",
+    "DerivedVariable",
+    "Question",
+    "QuestionType",
+    "load_codebook",
+]
+
+
+class QuestionType(StrEnum):
+    """Kinds of question; the coding and the statistics depend on it."""
+
+    BINARY = "binary"
+    SINGLE = "single"
+    ORDERED = "ordered"
+    LIKERT = "likert"
+    FREE_TEXT = "free_text"
+    PII = "pii"
+
+
+CATEGORICAL_TYPES = frozenset(
+    {QuestionType.BINARY, QuestionType.SINGLE, QuestionType.ORDERED, QuestionType.LIKERT}
+)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One answer of a question: its stable code and its labels."""
+
+    code: str
+    fr: str
+    en: str
+    aliases: tuple[str, ...] = ()
+    note: str | None = None
+
+    def label(self, lang: str) -> str:
+        return self.en if lang == "en" else self.fr
+
+
+@dataclass(frozen=True)
+class Condition:
+    """When a question is asked: ``question in codes``, or all/any/not of others.
+
+    Exactly one of the groups of fields is set: ``question`` with ``codes``;
+    ``all_of``; ``any_of``; ``negate``.
+    """
+
+    question: str | None = None
+    codes: tuple[str, ...] = ()
+    all_of: tuple[Condition, ...] = ()
+    any_of: tuple[Condition, ...] = ()
+    negate: Condition | None = None
+
+    def questions(self) -> set[str]:
+        """Every question id the condition refers to."""
+        found = {self.question} if self.question else set()
+        for sub in (*self.all_of, *self.any_of, *((self.negate,) if self.negate else ())):
+            found |= sub.questions()
+        return found
+
+    def describe(self, lang: str = "fr") -> str:
+        """Human-readable form, e.g. ``c8_problems = yes``."""
+        if self.question is not None:
+            return f"{self.question} ∈ {{{', '.join(self.codes)}}}"
+        if self.negate is not None:
+            return f"not ({self.negate.describe(lang)})"
+        joiner = " and " if self.all_of else " or "
+        return "(" + joiner.join(c.describe(lang) for c in (self.all_of or self.any_of)) + ")"
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question of the questionnaire."""
+
+    id: str
+    number: str
+    text: str
+    en: str
+    type: QuestionType
+    answers: tuple[Answer, ...] = ()
+    asked_if: Condition | None = None
+    published: bool = True
+    note: str | None = None
+    anchors: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    @property
+    def is_categorical(self) -> bool:
+        return self.type in CATEGORICAL_TYPES
+
+    @property
+    def is_ordered(self) -> bool:
+        return self.type in (QuestionType.ORDERED, QuestionType.LIKERT)
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(a.code for a in self.answers)
+
+    def answer(self, code: str) -> Answer:
+        for a in self.answers:
+            if a.code == code:
+                return a
+        raise KeyError(code)
+
+    def label(self, lang: str) -> str:
+        return self.en if lang == "en" else self.text
+
+    def label_keys(self) -> dict[str, str]:
+        """Normalised label (and alias, and code) → answer code."""
+        keys: dict[str, str] = {}
+        for a in self.answers:
+            for text in (a.fr, a.en, a.code, *a.aliases):
+                keys.setdefault(normalise_label(text), a.code)
+        return keys
+
+
+@dataclass(frozen=True)
+class DerivedLevel:
+    code: str
+    fr: str
+    en: str
+    when: Condition | None  # None means "otherwise"
+
+    def label(self, lang: str) -> str:
+        return self.en if lang == "en" else self.fr
+
+
+@dataclass(frozen=True)
+class DerivedVariable:
+    """A variable computed from answers (the first level whose condition holds)."""
+
+    id: str
+    fr: str
+    en: str
+    levels: tuple[DerivedLevel, ...]
+    assumption: str
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(level.code for level in self.levels)
+
+    def level(self, code: str) -> DerivedLevel:
+        for level in self.levels:
+            if level.code == code:
+                return level
+        raise KeyError(code)
+
+
+@dataclass(frozen=True)
+class Codebook:
+    """The whole codebook, with lookups by id and by normalised header."""
+
+    path: Path
+    study: str
+    title: Mapping[str, str]
+    questions: tuple[Question, ...]
+    derived: tuple[DerivedVariable, ...]
+    timestamp_headers: tuple[str, ...]
+    pii_patterns: tuple[re.Pattern[str], ...]
+
+    def __getitem__(self, qid: str) -> Question:
+        for q in self.questions:
+            if q.id == qid:
+                return q
+        raise KeyError(qid)
+
+    def __contains__(self, qid: object) -> bool:
+        return any(q.id == qid for q in self.questions)
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(q.id for q in self.questions)
+
+    @property
+    def data_questions(self) -> tuple[Question, ...]:
+        """Questions whose answers are kept (everything but contact/PII)."""
+        return tuple(q for q in self.questions if q.type is not QuestionType.PII)
+
+    @property
+    def required(self) -> tuple[Question, ...]:
+        """Questions an export must have a column for (free text may be absent)."""
+        return tuple(q for q in self.questions if q.is_categorical)
+
+    def derived_variable(self, vid: str) -> DerivedVariable:
+        for d in self.derived:
+            if d.id == vid:
+                return d
+        raise KeyError(vid)
+
+    def header_keys(self) -> dict[str, str]:
+        """Normalised header text (and id) → question id."""
+        keys: dict[str, str] = {}
+        for q in self.questions:
+            keys[normalise_header(q.text)] = q.id
+            keys[normalise_label(q.id)] = q.id
+        return keys
+
+    def is_timestamp_header(self, header: str) -> bool:
+        key = normalise_header(header)
+        return any(key == normalise_header(t) for t in self.timestamp_headers)
+
+    def is_pii_header(self, header: str) -> bool:
+        """True when a header names contact or identity data (e-mail, name, phone…)."""
+        spaced = " ".join(_words(header))
+        return any(p.search(spaced) for p in self.pii_patterns)
+
+
+def _words(text: str) -> list[str]:
+    # Words of a header, accent- and case-folded, for the PII patterns.
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    return re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", plain)
+
+
+# --- loading -----------------------------------------------------------------
+
+
+def _fail(path: Path, message: str) -> CodebookError:
+    return CodebookError(path, message)
+
+
+def _text(path: Path, node: Mapping[str, Any], key: str, where: str) -> str:
+    value = node.get(key)
+    if not isinstance(value, str | int) or str(value).strip() == "":
+        raise _fail(path, f"{where}: '{key}' must be a non-empty text")
+    return str(value)
+
+
+def _condition(path: Path, node: Any, where: str) -> Condition:
+    if not isinstance(node, Mapping) or len(node) == 0:
+        raise _fail(path, f"{where}: a condition must be a mapping")
+    if "question" in node:
+        codes = node.get("in")
+        if not isinstance(codes, Sequence) or isinstance(codes, str) or not codes:
+            raise _fail(path, f"{where}: condition on '{node['question']}' needs 'in: [codes]'")
+        return Condition(question=str(node["question"]), codes=tuple(str(c) for c in codes))
+    if "all" in node:
+        return Condition(all_of=tuple(_condition(path, c, where) for c in node["all"]))
+    if "any" in node:
+        return Condition(any_of=tuple(_condition(path, c, where) for c in node["any"]))
+    if "not" in node:
+        return Condition(negate=_condition(path, node["not"], where))
+    raise _fail(path, f"{where}: unknown condition {sorted(node)}; use question/in, all, any or not")
+
+
+def _answers(path: Path, qid: str, nodes: Any) -> tuple[Answer, ...]:
+    if not isinstance(nodes, Sequence) or isinstance(nodes, str):
+        raise _fail(path, f"question '{qid}': 'answers' must be a list")
+    answers = []
+    for i, node in enumerate(nodes, start=1):
+        where = f"question '{qid}', answer {i}"
+        if not isinstance(node, Mapping):
+            raise _fail(path, f"{where}: must be a mapping with code, fr, en")
+        answers.append(
+            Answer(
+                code=_text(path, node, "code", where),
+                fr=_text(path, node, "fr", where),
+                en=_text(path, node, "en", where),
+                aliases=tuple(str(a) for a in node.get("aliases", ()) or ()),
+                note=node.get("note"),
+            )
+        )
+    return tuple(answers)
+
+
+def _check_unique_answers(path: Path, q: Question) -> None:
+    seen_codes: set[str] = set()
+    seen_labels: dict[str, str] = {}
+    for a in q.answers:
+        if a.code in seen_codes:
+            raise _fail(path, f"question '{q.id}': duplicate answer code '{a.code}'")
+        seen_codes.add(a.code)
+        # Every spelling accepted on input (labels, aliases, code) must decode to
+        # one answer only; one answer may repeat itself ("1" is fr, en and code).
+        for text in (a.fr, *a.aliases, a.en, a.code):
+            key = normalise_label(text)
+            other = seen_labels.get(key)
+            if other is not None and other != a.code:
+                raise _fail(
+                    path,
+                    f"question '{q.id}': duplicate answer label '{text}' (answers '{other}' and '{a.code}')",
+                )
+            seen_labels[key] = a.code
+
+
+def _question(path: Path, node: Any, index: int) -> Question:
+    where = f"question {index}"
+    if not isinstance(node, Mapping):
+        raise _fail(path, f"{where}: must be a mapping")
+    qid = _text(path, node, "id", where)
+    where = f"question '{qid}'"
+    try:
+        qtype = QuestionType(str(node.get("type")))
+    except ValueError:
+        allowed = ", ".join(t.value for t in QuestionType)
+        raise _fail(path, f"{where}: unknown type '{node.get('type')}' (expected {allowed})") from None
+    answers = _answers(path, qid, node.get("answers", ()) or ())
+    if qtype in CATEGORICAL_TYPES and len(answers) < 2:
+        raise _fail(path, f"{where}: a {qtype.value} question needs at least two answers")
+    if qtype not in CATEGORICAL_TYPES and answers:
+        raise _fail(path, f"{where}: a {qtype.value} question takes no answer list")
+    asked_if = node.get("asked_if")
+    q = Question(
+        id=qid,
+        number=str(node.get("number", "")),
+        text=_text(path, node, "text", where),
+        en=str(node.get("en", "")),
+        type=qtype,
+        answers=answers,
+        asked_if=_condition(path, asked_if, where) if asked_if is not None else None,
+        published=bool(node.get("published", True)),
+        note=node.get("note"),
+        anchors=node.get("anchors", {}) or {},
+    )
+    _check_unique_answers(path, q)
+    return q
+
+
+def _derived(path: Path, node: Any) -> DerivedVariable:
+    where = f"derived variable '{node.get('id', '?')}'"
+    levels = []
+    for i, lv in enumerate(node.get("levels", ()) or (), start=1):
+        when = lv.get("when")
+        levels.append(
+            DerivedLevel(
+                code=_text(path, lv, "code", f"{where}, level {i}"),
+                fr=_text(path, lv, "fr", f"{where}, level {i}"),
+                en=_text(path, lv, "en", f"{where}, level {i}"),
+                when=None if when == "otherwise" else _condition(path, when, where),
+            )
+        )
+    if not levels or levels[-1].when is not None:
+        raise _fail(path, f"{where}: the last level must be 'when: otherwise'")
+    if any(lv.when is None for lv in levels[:-1]):
+        raise _fail(path, f"{where}: only the last level may be 'otherwise'")
+    if len({lv.code for lv in levels}) != len(levels):
+        raise _fail(path, f"{where}: duplicate level code")
+    return DerivedVariable(
+        id=_text(path, node, "id", where),
+        fr=str(node.get("fr", "")),
+        en=str(node.get("en", "")),
+        levels=tuple(levels),
+        assumption=str(node.get("assumption", "")),
+    )
+
+
+def _check_conditions(path: Path, questions: Sequence[Question], derived: Sequence[DerivedVariable]) -> None:
+    by_id = {q.id: q for q in questions}
+
+    def check(cond: Condition, owner: str) -> None:
+        for qid in cond.questions():
+            target = by_id.get(qid)
+            if target is None:
+                raise _fail(path, f"{owner}: condition names unknown question '{qid}'")
+            if qid == owner:
+                raise _fail(path, f"{owner}: condition names the question itself")
+        stack = [cond]
+        while stack:
+            c = stack.pop()
+            if c.question is not None:
+                unknown = [code for code in c.codes if code not in by_id[c.question].codes]
+                if unknown:
+                    raise _fail(
+                        path,
+                        f"{owner}: condition uses unknown answer '{unknown[0]}' of '{c.question}'",
+                    )
+            stack.extend((*c.all_of, *c.any_of, *((c.negate,) if c.negate else ())))
+
+    for q in questions:
+        if q.asked_if is not None:
+            check(q.asked_if, q.id)
+    for d in derived:
+        for lv in d.levels:
+            if lv.when is not None:
+                check(lv.when, d.id)
+
+
+def load_codebook(path: Path) -> Codebook:
+    """Read and validate a codebook YAML file.
+
+    Raises
+    ------
+    CodebookError
+        On a missing or unreadable file, a duplicate question id, header text or
+        answer label, a condition naming an unknown question or answer, or a
+        malformed entry.
+    """
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise _fail(path, "codebook file not found") from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise _fail(path, f"cannot read the codebook: {exc.__class__.__name__}") from None
+    if not isinstance(raw, Mapping) or not isinstance(raw.get("questions"), list):
+        raise _fail(path, "a codebook is a mapping with a 'questions' list")
+    questions = tuple(_question(path, node, i) for i, node in enumerate(raw["questions"], 1))
+    ids: set[str] = set()
+    headers: dict[str, str] = {}
+    for q in questions:
+        if q.id in ids:
+            raise _fail(path, f"duplicate question id '{q.id}'")
+        ids.add(q.id)
+        key = normalise_header(q.text)
+        if key in headers:
+            raise _fail(path, f"questions '{headers[key]}' and '{q.id}' have the same text")
+        headers[key] = q.id
+    derived = tuple(_derived(path, node) for node in raw.get("derived", ()) or ())
+    for d in derived:
+        if d.id in ids:
+            raise _fail(path, f"derived variable '{d.id}' has the id of a question")
+    _check_conditions(path, questions, derived)
+    try:
+        patterns = tuple(re.compile(p) for p in raw.get("pii_header_patterns", ()) or ())
+    except re.error as exc:
+        raise _fail(path, f"invalid pii_header_patterns entry: {exc}") from None
+    return Codebook(
+        path=path,
+        study=str(raw.get("study", "")),
+        title=raw.get("title", {}) or {},
+        questions=questions,
+        derived=derived,
+        timestamp_headers=tuple(str(t) for t in raw.get("timestamp_headers", ()) or ()),
+        pii_patterns=patterns,
+    )

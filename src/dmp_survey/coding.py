@@ -1,0 +1,255 @@
+"""Coding: apply the codebook to a raw export and return typed responses.
+
+Answer labels become pandas ``Categorical`` values (ordered for ordered scales)
+whose categories are the codebook's answer codes; blanks become missing;
+conditional questions are checked against their conditions; derived variables
+(the usage group) are computed. Data is never changed to make it fit: an
+unknown label, a number where a label is expected, or an answer to a question
+that was not asked is refused with its row and column.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .codebook import Codebook, Condition, DerivedVariable, Question, QuestionType
+from .errors import clip
+from .ingest import TIMESTAMP, RawExport
+from .text import closest, normalise_label
+
+__all__ = [
+    "RESPONDENT",
+    "CodedResponses",
+    "asked_mask",
+    "code_export",
+    "derive",
+    "evaluate",
+]
+
+RESPONDENT = "respondent_id"
+_NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
+
+
+@dataclass(frozen=True)
+class CodedResponses:
+    """Typed responses: the output of the coding stage.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        Columns ``respondent_id`` (1…n in file order), ``timestamp`` when the
+        export has one, one column per codebook question present (contact/PII
+        excluded) and one per derived variable. Categorical questions are
+        ``Categorical`` with the answer codes as categories in codebook order.
+        The index is the row number in the source file.
+    codebook : Codebook
+    source : Path
+        The export the responses were read from.
+    warnings : tuple of str
+    """
+
+    frame: pd.DataFrame
+    codebook: Codebook
+    source: Path
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def n(self) -> int:
+        return len(self.frame)
+
+    def missing(self) -> dict[str, tuple[int, int]]:
+        """Question id → (missing answers among those asked, number asked)."""
+        out: dict[str, tuple[int, int]] = {}
+        for q in self.codebook.data_questions:
+            if q.id not in self.frame:
+                continue
+            asked = asked_mask(q, self.frame)
+            out[q.id] = (int((self.frame[q.id].isna() & asked).sum()), int(asked.sum()))
+        return out
+
+
+def evaluate(condition: Condition, frame: pd.DataFrame) -> np.ndarray:
+    """Boolean array: where ``condition`` holds (a missing answer never matches)."""
+    if condition.question is not None:
+        return np.asarray(frame[condition.question].isin(condition.codes), dtype=bool)
+    if condition.negate is not None:
+        return ~evaluate(condition.negate, frame)
+    parts = [evaluate(c, frame) for c in (condition.all_of or condition.any_of)]
+    if condition.all_of:
+        return np.logical_and.reduce(parts)
+    return np.logical_or.reduce(parts)
+
+
+def asked_mask(question: Question, frame: pd.DataFrame) -> np.ndarray:
+    """Boolean array: the respondents to whom ``question`` was asked."""
+    if question.asked_if is None:
+        return np.ones(len(frame), dtype=bool)
+    return evaluate(question.asked_if, frame)
+
+
+def derive(variable: DerivedVariable, frame: pd.DataFrame) -> pd.Categorical:
+    """Compute a derived variable: the first level whose condition holds."""
+    codes = np.full(len(frame), len(variable.levels) - 1, dtype=np.int8)
+    undecided = np.ones(len(frame), dtype=bool)
+    for i, level in enumerate(variable.levels[:-1]):
+        assert level.when is not None  # guaranteed by the codebook loader
+        hit = evaluate(level.when, frame) & undecided
+        codes[hit] = i
+        undecided &= ~hit
+    return pd.Categorical.from_codes(codes, categories=list(variable.codes), ordered=True)
+
+
+def _is_blank(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and value.strip() == ""
+
+
+def _decode_value(question: Question, value: Any, keys: Mapping[str, str]) -> str:
+    """Code of one raw value, or ValueError with the reason (no data change)."""
+    if isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"a true/false value ({value}) where an answer label is expected")
+    if isinstance(value, datetime | date | time | pd.Timestamp):
+        raise ValueError(f"a date ({clip(value)}) where an answer label is expected")
+    if isinstance(value, int | float | np.integer | np.floating):
+        if question.type is QuestionType.LIKERT and float(value).is_integer():
+            code = keys.get(normalise_label(str(int(value))))
+            if code is not None:
+                return code
+            raise ValueError(
+                f"{clip(value)} is outside the scale; expected one of {', '.join(question.codes)}"
+            )
+        raise ValueError(f"a number ({clip(value)}) where an answer label is expected")
+    text = str(value)
+    code = keys.get(normalise_label(text))
+    if code is not None:
+        return code
+    expected = ", ".join(f"'{a.fr}'" for a in question.answers)
+    if _NUMBER.match(text.strip()) and question.type is not QuestionType.LIKERT:
+        raise ValueError(f"a number ({clip(text)}) where an answer label is expected: {expected}")
+    hint = closest(text, [a.fr for a in question.answers])
+    return_hint = f" (closest: '{hint}')" if hint else ""
+    raise ValueError(f"unknown answer '{clip(text)}'; expected one of {expected}{return_hint}")
+
+
+def _code_column(raw: RawExport, question: Question) -> pd.Categorical:
+    column = raw.frame[question.id]
+    positions, uniques = pd.factorize(column, use_na_sentinel=True)
+    keys = question.label_keys()
+    category_index = {code: i for i, code in enumerate(question.codes)}
+    lookup = np.full(len(uniques) + 1, -1, dtype=np.int16)  # last slot: factorize's NA
+    for u, value in enumerate(uniques):
+        if _is_blank(value):
+            continue
+        try:
+            lookup[u] = category_index[_decode_value(question, value, keys)]
+        except ValueError as exc:
+            first = int(np.flatnonzero(positions == u)[0])
+            raise raw.error(str(exc), row=int(raw.frame.index[first]), column=question.id) from None
+    codes = lookup[positions]  # positions == -1 picks the NA slot
+    return pd.Categorical.from_codes(codes, categories=list(question.codes), ordered=question.is_ordered)
+
+
+def _free_text(column: pd.Series) -> pd.Series:
+    text = column.map(lambda v: None if _is_blank(v) else str(v))
+    return text.astype("string")
+
+
+def _timestamp(raw: RawExport) -> pd.Series:
+    column = raw.frame[TIMESTAMP]
+    blank = column.map(_is_blank).astype(bool)
+    parsed = pd.to_datetime(column.where(~blank, None), errors="coerce", dayfirst=True, format="mixed")
+    bad = parsed.isna() & ~blank
+    if bad.any():
+        first = int(np.flatnonzero(bad.to_numpy())[0])
+        raise raw.error(
+            f"'{clip(column.iloc[first])}' is not a date and time",
+            row=int(raw.frame.index[first]),
+            column=TIMESTAMP,
+        )
+    if getattr(parsed.dt, "tz", None) is not None:
+        parsed = parsed.dt.tz_convert(None)
+    return parsed.astype("datetime64[ns]")
+
+
+def _condition_text(cond: Condition, codebook: Codebook) -> str:
+    if cond.question is not None:
+        q = codebook[cond.question]
+        labels = " or ".join(f"'{q.answer(c).fr}'" for c in cond.codes)
+        return f"{q.number} = {labels}"
+    if cond.negate is not None:
+        return f"not ({_condition_text(cond.negate, codebook)})"
+    joiner = " and " if cond.all_of else " or "
+    return "(" + joiner.join(_condition_text(c, codebook) for c in (cond.all_of or cond.any_of)) + ")"
+
+
+def _state_text(cond: Condition, codebook: Codebook, frame: pd.DataFrame, i: int) -> str:
+    parts = []
+    for qid in sorted(cond.questions()):
+        value = frame[qid].iloc[i]
+        q = codebook[qid]
+        parts.append(f"{q.number} is " + ("blank" if pd.isna(value) else f"'{q.answer(value).fr}'"))
+    return ", ".join(parts)
+
+
+def _check_conditions(raw: RawExport, codebook: Codebook, frame: pd.DataFrame) -> None:
+    for q in codebook.data_questions:
+        if q.asked_if is None or q.id not in frame:
+            continue
+        stray = frame[q.id].notna().to_numpy() & ~evaluate(q.asked_if, frame)
+        if stray.any():
+            i = int(np.flatnonzero(stray)[0])
+            raise raw.error(
+                f"answer to {q.number} although it is asked only when "
+                f"{_condition_text(q.asked_if, codebook)} ({_state_text(q.asked_if, codebook, frame, i)})",
+                row=int(frame.index[i]),
+                column=q.id,
+            )
+
+
+def code_export(raw: RawExport, codebook: Codebook) -> CodedResponses:
+    """Apply ``codebook`` to ``raw``.
+
+    Returns
+    -------
+    CodedResponses
+
+    Raises
+    ------
+    InputError
+        Unknown answer label (with the closest valid one), a number or date
+        where a label is expected, a Likert value outside its scale, an
+        unparsable timestamp, or an answer to a conditional question whose
+        condition does not hold.
+    """
+    columns: dict[str, Any] = {RESPONDENT: np.arange(1, len(raw.frame) + 1, dtype=np.int64)}
+    if TIMESTAMP in raw.frame:
+        columns[TIMESTAMP] = _timestamp(raw).to_numpy()
+    for q in codebook.data_questions:
+        if q.id not in raw.frame:
+            continue
+        if q.is_categorical:
+            columns[q.id] = _code_column(raw, q)
+        else:
+            columns[q.id] = _free_text(raw.frame[q.id]).array
+    frame = pd.DataFrame(columns, index=raw.frame.index)
+    _check_conditions(raw, codebook, frame)
+    for d in codebook.derived:
+        frame[d.id] = derive(d, frame)
+    warnings = list(raw.warnings)
+    answers = frame.drop(columns=[RESPONDENT])
+    duplicated = int(answers.duplicated(keep="first").sum())
+    if duplicated:
+        warnings.append(f"{duplicated} row(s) identical to an earlier row (kept)")
+    return CodedResponses(frame=frame, codebook=codebook, source=raw.path, warnings=tuple(warnings))

@@ -1,0 +1,561 @@
+"""Ingest: read a questionnaire export (.xlsx, .csv, .parquet) into a raw table
+whose columns are matched to the codebook's questions.
+
+Nothing here interprets answers (that is :mod:`dmp_survey.coding`); this stage
+finds the file's format from its bytes, refuses broken or hostile files with one
+located message, matches headers to questions, and drops contact/PII columns
+before their values are kept anywhere.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .codebook import Codebook
+from .errors import InputError, clip
+from .text import closest, normalise_header
+
+__all__ = [
+    "RawExport",
+    "detect_format",
+    "read_export",
+]
+
+TIMESTAMP = "timestamp"
+
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP = (b"PK\x03\x04", b"PK\x05\x06")
+_PARQUET = b"PAR1"
+_EXTENSIONS = {
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".csv": "csv",
+    ".txt": "csv",
+    ".tsv": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
+_FORMAT_NAMES = {
+    "xlsx": "an Excel workbook (.xlsx)",
+    "csv": "a text/CSV file",
+    "parquet": "a Parquet file",
+    "xls": "a legacy Excel 97-2003 workbook (.xls)",
+    "encrypted": "a password-protected (encrypted) Excel workbook",
+    "ods": "an OpenDocument spreadsheet (.ods)",
+    "xlsb": "a binary Excel workbook (.xlsb)",
+    "zip": "a ZIP archive that is not an Excel workbook",
+    "binary": "a binary file of unknown format",
+}
+
+# Limits that keep a hostile workbook from exhausting memory before pandas or
+# openpyxl see it. A legitimate export of 10^5 respondents is far below them.
+MAX_UNCOMPRESSED_BYTES = 2_000_000_000
+MAX_COMPRESSION_RATIO = 200
+MAX_DECLARED_CELLS = 50_000_000
+
+
+@dataclass(frozen=True)
+class RawExport:
+    """A questionnaire export as read, before coding.
+
+    Attributes
+    ----------
+    path, format, sheet
+        Where it came from (``sheet`` only for workbooks).
+    frame : pandas.DataFrame
+        One row per respondent, one column per matched question id (and
+        ``timestamp`` when the export has one), raw cell values (object dtype).
+        The index holds the row number as a spreadsheet shows it (header = 1).
+    headers : dict
+        Question id → header exactly as written in the file.
+    unknown_columns : tuple of str
+        Headers matching no question (ignored).
+    pii_columns : int
+        Number of contact/PII columns dropped unread.
+    warnings : tuple of str
+    """
+
+    path: Path
+    format: str
+    sheet: str | None
+    frame: pd.DataFrame
+    headers: dict[str, str]
+    unknown_columns: tuple[str, ...] = ()
+    pii_columns: int = 0
+    warnings: tuple[str, ...] = field(default=())
+
+    def error(self, message: str, row: int | None = None, column: str | None = None) -> InputError:
+        """An :class:`InputError` located in this export (``column`` is a question id)."""
+        header = self.headers.get(column, column) if column is not None else None
+        return InputError(self.path, message, sheet=self.sheet, row=row, column=header)
+
+
+# --- format ------------------------------------------------------------------
+
+
+def _zip_kind(path: Path) -> str:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+            if "xl/workbook.xml" in names:
+                return "xlsx"
+            if "xl/workbook.bin" in names:
+                return "xlsb"
+            if "mimetype" in names and b"opendocument" in zf.read("mimetype")[:100]:
+                return "ods"
+    except (zipfile.BadZipFile, OSError):
+        return "binary"
+    return "zip"
+
+
+def detect_format(path: Path) -> str:
+    """Return the format of a file from its first bytes, not its extension.
+
+    One of ``xlsx``, ``csv``, ``parquet``, ``xls``, ``encrypted``, ``ods``,
+    ``zip``, ``binary``. Raises :class:`InputError` for a missing file, a
+    directory or an empty file.
+    """
+    if not path.exists():
+        raise InputError(path, "file not found")
+    if path.is_dir():
+        raise InputError(path, "is a directory; expected a questionnaire export file")
+    with path.open("rb") as fh:
+        head = fh.read(8192)
+    if not head:
+        raise InputError(path, "file is empty; expected a questionnaire export")
+    if head.startswith(_OLE2):
+        # An encrypted .xlsx is an OLE2 container holding an "EncryptedPackage"
+        # stream; a legacy .xls holds a "Workbook" stream. The directory entry
+        # names are UTF-16LE. (Written by hand: no maintained light dependency
+        # reads OLE2 directories for this one fact.)
+        with path.open("rb") as fh:
+            blob = fh.read(4_000_000)
+        if "EncryptedPackage".encode("utf-16-le") in blob:
+            return "encrypted"
+        return "xls"
+    if head.startswith(_ZIP):
+        return _zip_kind(path)
+    if head.startswith(_PARQUET):
+        return "parquet"
+    if b"\x00" in head:
+        return "binary"
+    return "csv"
+
+
+def _check_format(path: Path) -> str:
+    fmt = detect_format(path)
+    expected = _EXTENSIONS.get(path.suffix.lower())
+    readable = {"xlsx", "csv", "parquet"}
+    if fmt == "encrypted":
+        raise InputError(
+            path, "the workbook is password-protected (encrypted); save an unprotected copy as .xlsx"
+        )
+    if fmt == "xls":
+        raise InputError(
+            path,
+            "this is a legacy Excel 97-2003 (.xls) workbook"
+            + (f", not {path.suffix}" if path.suffix.lower() != ".xls" else "")
+            + "; open it and save it as .xlsx",
+        )
+    if fmt not in readable:
+        raise InputError(path, f"this is {_FORMAT_NAMES[fmt]}; expected .xlsx, .csv or .parquet")
+    if expected is not None and expected != fmt:
+        raise InputError(
+            path,
+            f"the name says {path.suffix} but the content is {_FORMAT_NAMES[fmt]}; "
+            "rename the file to match its content",
+        )
+    return fmt
+
+
+# --- header matching ---------------------------------------------------------
+
+
+@dataclass
+class _Columns:
+    """Result of matching a header row: position → question id (or timestamp)."""
+
+    keep: dict[int, str]
+    headers: dict[str, str]
+    unknown: list[str]
+    pii: list[int]
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _match_headers(
+    path: Path,
+    headers: Sequence[Any],
+    codebook: Codebook,
+    sheet: str | None,
+    header_row: int = 1,
+) -> _Columns:
+    keys = codebook.header_keys()
+    keep: dict[int, str] = {}
+    header_of: dict[str, str] = {}
+    seen_text: dict[str, int] = {}
+    unknown: list[str] = []
+    pii: list[int] = []
+    non_text: list[int] = []
+    duplicates: list[tuple[int, int, str]] = []
+    for pos, raw in enumerate(headers):
+        if raw is None or (isinstance(raw, float) and pd.isna(raw)) or str(raw).strip() == "":
+            continue
+        if not isinstance(raw, str):
+            non_text.append(pos)
+            continue
+        text = raw.strip()
+        norm = normalise_header(text)
+        qid = keys.get(norm)
+        if (qid is not None or codebook.is_timestamp_header(text)) and norm in seen_text:
+            duplicates.append((seen_text[norm], pos, text))
+            continue
+        seen_text[norm] = pos
+        if qid is not None and codebook[qid].type.value == "pii":
+            pii.append(pos)
+            continue
+        if qid is not None:
+            keep[pos] = qid
+            header_of[qid] = text
+        elif codebook.is_timestamp_header(text):
+            if TIMESTAMP in header_of:
+                raise InputError(path, "two timestamp columns", sheet=sheet, row=header_row, column=text)
+            keep[pos] = TIMESTAMP
+            header_of[TIMESTAMP] = text
+        elif codebook.is_pii_header(text):
+            pii.append(pos)
+        else:
+            unknown.append(text)
+    if not keep:
+        raise InputError(
+            path,
+            f"no header row: row {header_row} holds no question of the codebook "
+            "(the first row must hold the question texts)",
+            sheet=sheet,
+            row=header_row,
+        )
+    if duplicates:
+        first, pos, text = duplicates[0]
+        raise InputError(
+            path,
+            f"duplicated header (columns {_column_letter(first)} and {_column_letter(pos)})",
+            sheet=sheet,
+            row=header_row,
+            column=text,
+        )
+    if non_text:
+        pos = non_text[0]
+        raise InputError(
+            path,
+            f"header cell {_column_letter(pos)}{header_row} holds {clip(headers[pos])!r}, "
+            "not a question text",
+            sheet=sheet,
+            row=header_row,
+        )
+    missing = [q for q in codebook.required if q.id not in header_of]
+    if missing:
+        q = missing[0]
+        hint = closest(q.text, unknown)
+        more = f" ({len(missing) - 1} more missing)" if len(missing) > 1 else ""
+        raise InputError(
+            path,
+            f"required question {q.number} missing: no column headed '{q.text}'"
+            + (f"; closest header: '{clip(hint)}'" if hint else "")
+            + more,
+            sheet=sheet,
+            row=header_row,
+        )
+    return _Columns(keep=keep, headers=header_of, unknown=unknown, pii=pii)
+
+
+# --- readers -----------------------------------------------------------------
+
+
+def _preflight_xlsx(path: Path) -> None:
+    """Refuse zip bombs, huge declared sheets and XML with DTDs before parsing."""
+    size = path.stat().st_size
+    with zipfile.ZipFile(path) as zf:
+        infos = zf.infolist()
+        total = sum(i.file_size for i in infos)
+        if total > MAX_UNCOMPRESSED_BYTES:
+            raise InputError(path, f"workbook would expand to {total // 1_000_000} MB; refused")
+        for info in infos:
+            ratio = info.file_size / max(info.compress_size, 1)
+            if info.file_size > 10_000_000 and ratio > MAX_COMPRESSION_RATIO:
+                raise InputError(
+                    path,
+                    f"workbook part '{info.filename}' expands {ratio:.0f}-fold "
+                    f"({info.file_size // 1_000_000} MB from a {size // 1000} kB file); refused",
+                )
+        for info in infos:
+            if not info.filename.endswith((".xml", ".rels", ".vml")):
+                continue
+            with zf.open(info) as fh:
+                head = fh.read(4096)
+            if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                # No legitimate OOXML part declares a DTD; entity definitions are
+                # how "billion laughs" and external-entity attacks work.
+                raise InputError(
+                    path,
+                    f"workbook part '{info.filename}' declares a DTD or XML entities "
+                    "(entity expansion / external entity); refused",
+                )
+            if info.filename.startswith("xl/worksheets/"):
+                m = re.search(rb'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"', head)
+                if m and m.group(3):
+                    cols = _letters_to_index(m.group(3).decode()) + 1
+                    rows = int(m.group(4))
+                    if rows * cols > MAX_DECLARED_CELLS:
+                        raise InputError(
+                            path,
+                            f"sheet part '{info.filename}' declares {rows:,} rows × {cols:,} "
+                            "columns; refused as out of proportion",
+                        )
+
+
+def _letters_to_index(letters: str) -> int:
+    index = 0
+    for ch in letters:
+        index = index * 26 + (ord(ch) - 64)
+    return index - 1
+
+
+def _read_xlsx(path: Path, codebook: Codebook, sheet_name: str | None) -> RawExport:
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    _preflight_xlsx(path)
+    try:
+        # read_only streams rows; data_only=False keeps formulas visible, so
+        # that a formula cell is refused instead of read as its cached value.
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise InputError(path, f"not a readable .xlsx workbook ({exc.__class__.__name__})") from None
+    except Exception as exc:  # defusedxml and lxml raise their own types
+        if "Forbidden" in exc.__class__.__name__ or "Entit" in str(exc):
+            raise InputError(path, "workbook XML declares entities; refused") from None
+        raise InputError(path, f"not a readable .xlsx workbook ({exc.__class__.__name__})") from None
+    try:
+        if sheet_name is None:
+            if not wb.worksheets:
+                raise InputError(path, "the workbook has no worksheet")
+            ws = wb.worksheets[0]
+        elif sheet_name in wb.sheetnames:
+            ws = wb[sheet_name]
+        else:
+            raise InputError(path, f"no sheet '{sheet_name}'; sheets: {', '.join(wb.sheetnames)}")
+        title = ws.title
+        rows = ws.iter_rows()
+        header_cells = next(rows, None)
+        if header_cells is None:
+            raise InputError(path, "the sheet is empty: no header row and no answers", sheet=title, row=1)
+        cols = _match_headers(path, [c.value for c in header_cells], codebook, title)
+        positions = sorted(cols.keep)
+        records: list[list[Any]] = []
+        index: list[int] = []
+        for rownum, cells in enumerate(rows, start=2):
+            values: list[Any] = []
+            blank = True
+            for pos in positions:
+                cell = cells[pos] if pos < len(cells) else None
+                if cell is None:
+                    values.append(None)
+                    continue
+                if cell.data_type == "f":
+                    raise InputError(
+                        path,
+                        "formula cell; expected a typed answer (paste values only)",
+                        sheet=title,
+                        row=rownum,
+                        column=cols.headers[cols.keep[pos]],
+                    )
+                if cell.data_type == "e":
+                    raise InputError(
+                        path,
+                        f"error cell {clip(cell.value)}; expected an answer",
+                        sheet=title,
+                        row=rownum,
+                        column=cols.headers[cols.keep[pos]],
+                    )
+                value = cell.value
+                if value is not None and not (isinstance(value, str) and not value.strip()):
+                    blank = False
+                values.append(value)
+            if blank:
+                continue  # an empty line is not a respondent
+            records.append(values)
+            index.append(rownum)
+    finally:
+        wb.close()
+    frame = pd.DataFrame(
+        records, columns=[cols.keep[p] for p in positions], index=pd.Index(index, name="row"), dtype=object
+    )
+    return _finish(path, "xlsx", title, frame, cols)
+
+
+def _sniff_csv(path: Path, codebook: Codebook) -> tuple[str, str, list[str]]:
+    """Return (encoding, delimiter, header fields) from the head of a CSV file."""
+    with path.open("rb") as fh:
+        head = fh.read(1 << 16)
+    encoding = "utf-8-sig"
+    try:
+        text = head.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(head) - 4:  # a multi-byte character cut by the sample
+            text = head[: exc.start].decode("utf-8-sig")
+        else:
+            encoding = "cp1252"
+            text = head.decode("cp1252", errors="replace")
+    keys = codebook.header_keys()
+    best: tuple[int, str, list[str]] = (-1, ",", [])
+    for delimiter in (";", ",", "\t"):
+        try:
+            fields = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
+        except csv.Error:
+            continue
+        score = sum(normalise_header(f) in keys for f in fields)
+        if score > best[0]:
+            best = (score, delimiter, fields)
+    return encoding, best[1], best[2]
+
+
+def _read_csv(path: Path, codebook: Codebook) -> RawExport:
+    encoding, delimiter, header = _sniff_csv(path, codebook)
+    cols = _match_headers(path, header, codebook, None)
+    positions = sorted(cols.keep)
+
+    def read(enc: str) -> pd.DataFrame:
+        return pd.read_csv(
+            path,
+            sep=delimiter,
+            encoding=enc,
+            header=None,
+            skiprows=1,
+            usecols=positions,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=True,
+            engine="c",
+        )
+
+    try:
+        try:
+            data = read(encoding)
+        except UnicodeDecodeError:
+            if encoding == "cp1252":
+                raise
+            data = read("cp1252")
+    except UnicodeDecodeError:
+        raise InputError(path, "text is neither UTF-8 nor Windows-1252 (cp1252)") from None
+    except pd.errors.EmptyDataError:
+        data = pd.DataFrame(columns=positions, dtype=object)
+    except (pd.errors.ParserError, ValueError) as exc:
+        line = re.search(r"line (\d+)", str(exc))
+        raise InputError(
+            path,
+            "malformed CSV" + (": wrong number of fields" if "fields" in str(exc) else ""),
+            row=int(line.group(1)) if line else None,
+        ) from None
+    data = data.astype(object)
+    data.columns = [cols.keep[p] for p in data.columns]
+    data = data[[cols.keep[p] for p in positions]]
+    data.index = pd.Index(range(2, 2 + len(data)), name="row")
+    blank = data.apply(lambda s: s.str.strip().eq("")).all(axis=1) if len(data) else pd.Series(dtype=bool)
+    data = data[~blank] if len(data) else data
+    return _finish(path, "csv", None, data, cols)
+
+
+def _read_parquet(path: Path, codebook: Codebook) -> RawExport:
+    import pyarrow.parquet as pq
+
+    try:
+        schema = pq.read_schema(path)
+    except Exception as exc:  # pyarrow raises ArrowInvalid, OSError…
+        raise InputError(path, f"not a readable Parquet file ({exc.__class__.__name__})") from None
+    names = [n for n in schema.names if not n.startswith("__index_level_")]
+    cols = _match_headers(path, names, codebook, None)
+    positions = sorted(cols.keep)
+    # Only matched columns are read: contact/PII columns never leave the file.
+    table = pq.read_table(path, columns=[names[p] for p in positions])
+    data = table.to_pandas(types_mapper=None)
+    data = data.astype(object).where(data.notna(), None)
+    data.columns = [cols.keep[p] for p in positions]
+    data.index = pd.Index(range(2, 2 + len(data)), name="row")
+    return _finish(path, "parquet", None, data, cols)
+
+
+def _finish(path: Path, fmt: str, sheet: str | None, frame: pd.DataFrame, cols: _Columns) -> RawExport:
+    warnings: list[str] = []
+    if cols.unknown:
+        shown = ", ".join(f"'{clip(u, 40)}'" for u in cols.unknown[:5])
+        warnings.append(f"{len(cols.unknown)} column(s) match no question and are ignored: {shown}")
+    if cols.pii:
+        warnings.append(f"{len(cols.pii)} contact/PII column(s) dropped unread")
+    if frame.empty:
+        raise InputError(path, "no answers: the file has a header row but no respondent", sheet=sheet, row=2)
+    return RawExport(
+        path=path,
+        format=fmt,
+        sheet=sheet,
+        frame=frame,
+        headers=cols.headers,
+        unknown_columns=tuple(cols.unknown),
+        pii_columns=len(cols.pii),
+        warnings=tuple(warnings),
+    )
+
+
+def read_export(path: Path, codebook: Codebook, sheet: str | None = None) -> RawExport:
+    """Read a questionnaire export.
+
+    Parameters
+    ----------
+    path : Path
+        ``.xlsx`` (first sheet unless ``sheet`` is given), ``.csv`` (UTF-8, UTF-8
+        with BOM or cp1252; ``;``, ``,`` or tab separated) or ``.parquet``.
+    codebook : Codebook
+        Used to match headers to questions (case, accents, spacing,
+        punctuation and a leading "1-"/"A)" numbering are ignored; a column may
+        also be headed by the question id).
+    sheet : str, optional
+        Worksheet to read.
+
+    Returns
+    -------
+    RawExport
+
+    Raises
+    ------
+    InputError
+        For a missing, empty, mis-named, legacy, encrypted, hostile or
+        malformed file, a missing header row, a duplicated header, a missing
+        required question, or a formula cell.
+    """
+    fmt = _check_format(path)
+    if fmt == "xlsx":
+        return _read_xlsx(path, codebook, sheet)
+    if fmt == "csv":
+        return _read_csv(path, codebook)
+    return _read_parquet(path, codebook)
+
+
+def iter_question_columns(raw: RawExport) -> Iterable[str]:
+    """Question ids present in ``raw`` (timestamp excluded), in file order."""
+    return (c for c in raw.frame.columns if c != TIMESTAMP)

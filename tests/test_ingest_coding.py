@@ -1,0 +1,168 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from exports import expected_counts, form_export, write_csv, write_parquet, write_xlsx
+
+from dmp_survey.coding import code_export
+from dmp_survey.ingest import detect_format, read_export
+from dmp_survey.text import normalise_header, normalise_label
+from dmp_survey.validation import validate
+
+
+def _assert_counts(coded, codebook, truth):
+    for qid, counts in expected_counts(codebook, truth).items():
+        got = coded.frame[qid].value_counts()
+        assert {k: int(v) for k, v in got.items() if v} == dict(counts), qid
+
+
+def test_form_export_with_messy_headers_validates_with_expected_counts(tmp_path, codebook):
+    headers, rows, truth = form_export(codebook, n=64, seed=3, messy_headers=True)
+    path = write_xlsx(tmp_path / "export.xlsx", headers, rows)
+    report = validate(path, codebook)
+    assert report.coded.n == 64
+    _assert_counts(report.coded, codebook, truth)
+    assert report.raw.sheet == "Réponses au formulaire 1"
+    assert str(report.coded.frame["timestamp"].dtype).startswith("datetime64")
+
+
+@pytest.mark.parametrize(
+    ("sep", "encoding"),
+    [(",", "utf-8"), (";", "utf-8-sig"), (";", "cp1252"), ("\t", "utf-8")],
+)
+def test_csv_in_every_french_excel_flavour(tmp_path, codebook, sep, encoding):
+    headers, rows, truth = form_export(codebook, n=40, seed=5)
+    path = write_csv(tmp_path / "export.csv", headers, rows, sep=sep, encoding=encoding)
+    raw = read_export(path, codebook)
+    coded = code_export(raw, codebook)
+    _assert_counts(coded, codebook, truth)
+    assert coded.frame["timestamp"].iloc[1] == pd.Timestamp("2018-12-22 02:00:00")
+
+
+def test_parquet_export(tmp_path, codebook):
+    headers, rows, truth = form_export(codebook, n=30, seed=7)
+    path = write_parquet(tmp_path / "export.parquet", headers, rows)
+    coded = code_export(read_export(path, codebook), codebook)
+    _assert_counts(coded, codebook, truth)
+
+
+def test_columns_may_be_headed_by_question_id(tmp_path, codebook):
+    _headers, rows, truth = form_export(codebook, n=10, seed=2)
+    ids = ["timestamp"] + [q.id for q in codebook.questions if q.type.value != "pii"] + ["contact"]
+    path = write_csv(tmp_path / "ids.csv", ids, rows)
+    coded = code_export(read_export(path, codebook), codebook)
+    _assert_counts(coded, codebook, truth)
+
+
+def test_ordered_scales_become_ordered_categoricals(tmp_path, codebook):
+    headers, rows, _ = form_export(codebook, n=20, seed=1)
+    coded = code_export(read_export(write_xlsx(tmp_path / "e.xlsx", headers, rows), codebook), codebook)
+    age = coded.frame["a1_age"]
+    assert isinstance(age.dtype, pd.CategoricalDtype)
+    assert age.cat.ordered
+    assert list(age.cat.categories) == ["under_35", "36_45", "46_60", "over_60"]
+    assert not coded.frame["a3_practice"].cat.ordered
+    assert coded.frame["c10_interest"].cat.ordered
+
+
+def test_blank_answers_are_missing_and_conditional_blanks_are_not_counted_missing(tmp_path, codebook):
+    headers, rows, truth = form_export(codebook, n=30, seed=11)
+    a1 = headers.index(codebook["a1_age"].text)
+    rows[4][a1] = "   "
+    coded = code_export(read_export(write_xlsx(tmp_path / "e.xlsx", headers, rows), codebook), codebook)
+    assert pd.isna(coded.frame["a1_age"].iloc[4])
+    missing = coded.missing()
+    assert missing["a1_age"] == (1, 30)
+    asked_c9 = sum(1 for t in truth if t["c8_problems"] == "yes")
+    assert missing["c9_solution"] == (0, asked_c9)
+
+
+def test_likert_accepts_numbers_as_forms_export_them(tmp_path, codebook):
+    headers, rows, truth = form_export(codebook, n=15, seed=4)
+    col = headers.index(codebook["c10_interest"].text)
+    for row in rows:
+        row[col] = int(row[col])
+    coded = code_export(read_export(write_xlsx(tmp_path / "e.xlsx", headers, rows), codebook), codebook)
+    _assert_counts(coded, codebook, truth)
+
+
+def test_usage_group_follows_the_codebook_definition(tmp_path, codebook):
+    headers, rows, truth = form_export(codebook, n=64, seed=9)
+    coded = code_export(read_export(write_xlsx(tmp_path / "e.xlsx", headers, rows), codebook), codebook)
+    for t, group in zip(truth, coded.frame["usage_group"], strict=True):
+        expected = (
+            "regular"
+            if t["b2_regular_use"] == "yes"
+            else "occasional"
+            if "yes" in (t["b3_created"], t["b4_fed"])
+            else "never"
+        )
+        assert group == expected
+
+
+def test_pii_columns_are_dropped_unread(tmp_path, codebook):
+    planted = {
+        "Adresse e-mail": "jeanne.dupont@example.org",
+        "Nom": "Dupont-Secret",
+        "Téléphone": "0601020304",
+    }
+    headers, rows, _ = form_export(codebook, n=12, seed=2, pii=planted)
+    contact_col = headers.index(codebook["contact"].text)
+    for row in rows:
+        row[contact_col] = "jeanne.dupont@example.org 06 01 02 03 04"
+    raw = read_export(write_xlsx(tmp_path / "e.xlsx", headers, rows), codebook)
+    coded = code_export(raw, codebook)
+    dump = coded.frame.to_csv() + raw.frame.to_csv() + " ".join(raw.warnings)
+    for value in ("jeanne.dupont", "Dupont-Secret", "0601020304", "06 01 02"):
+        assert value not in dump
+    assert "contact" not in coded.frame
+    assert raw.pii_columns == 4
+
+
+def test_identical_duplicate_rows_are_a_warning_not_an_error(tmp_path, codebook):
+    headers, rows, _ = form_export(codebook, n=10, seed=2)
+    rows.append(list(rows[3]))
+    report = validate(write_xlsx(tmp_path / "e.xlsx", headers, rows), codebook)
+    assert report.coded.n == 11
+    assert any("identical" in w for w in report.coded.warnings)
+
+
+def test_empty_lines_are_not_respondents(tmp_path, codebook):
+    headers, rows, _ = form_export(codebook, n=5, seed=2)
+    rows.insert(2, [None] * len(headers))
+    coded = code_export(read_export(write_xlsx(tmp_path / "e.xlsx", headers, rows), codebook), codebook)
+    assert coded.n == 5
+    assert list(coded.frame.index) == [2, 3, 5, 6, 7]
+
+
+def test_format_is_read_from_the_bytes(tmp_path):
+    (tmp_path / "a.bin").write_bytes(b"PAR1....")
+    assert detect_format(tmp_path / "a.bin") == "parquet"
+    (tmp_path / "b.dat").write_text("x;y\n1;2\n")
+    assert detect_format(tmp_path / "b.dat") == "csv"
+
+
+@pytest.mark.parametrize(
+    ("variant", "label"),
+    [("  UNE   femme ", "Une femme"), ("> 60ANS", "> 60 ans"), ("Medecin de msp", "Médecin de MSP")],
+)
+def test_label_normalisation(variant, label):
+    assert normalise_label(variant) == normalise_label(label)
+
+
+def test_header_numbering_is_ignored():
+    text = "Quel âge avez-vous ?"
+    for variant in ["1- Quel âge avez-vous ?", "A1 - quel age avez vous", "A) QUEL ÂGE AVEZ-VOUS?"]:
+        assert normalise_header(variant) == normalise_header(text)
+    assert normalise_label("< 35 ans") != normalise_label("> 35 ans")
+
+
+def test_raw_file_is_not_modified(tmp_path, codebook):
+    headers, rows, _ = form_export(codebook, n=8, seed=2)
+    path = write_xlsx(tmp_path / "e.xlsx", headers, rows)
+    before = path.read_bytes()
+    validate(path, codebook)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in Path(tmp_path).iterdir()) == ["e.xlsx"]
