@@ -8,9 +8,21 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from dmp_survey.codebook import Codebook, load_codebook
-from dmp_survey.config import DEFAULT_CODEBOOK
+from dmp_survey.config import DEFAULT_ANALYSIS_PLAN, DEFAULT_CODEBOOK, DEFAULT_PUBLISHED
+from dmp_survey.plan import AnalysisPlan, load_plan
+from dmp_survey.published import Published, load_published
 
 
 @pytest.fixture(scope="session")
 def codebook() -> Codebook:
     return load_codebook(DEFAULT_CODEBOOK)
+
+
+@pytest.fixture(scope="session")
+def plan(codebook: Codebook) -> AnalysisPlan:
+    return load_plan(DEFAULT_ANALYSIS_PLAN, codebook)
+
+
+@pytest.fixture(scope="session")
+def published() -> Published:
+    return load_published(DEFAULT_PUBLISHED)

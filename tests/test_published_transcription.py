@@ -666,3 +666,48 @@ def test_structure_check_catches_a_bad_level(
     bad = text_numbers.copy()
     bad.loc[bad["id"] == "res_practice_locum", "levels"] = "remplacant"
     assert check_text_structure(bad, codebook_yaml, plan_yaml)
+
+
+# --------------------------------------------------------------------------- annex headers (group sizes)
+
+ANNEX_GROUPS = PUBLISHED / "annex_groups.csv"
+
+
+def check_annex_groups(df: pd.DataFrame, thesis_text: str, plan: dict[str, Any]) -> list[str]:
+    """Each group size stands in its annex header (before the first row label), in order."""
+    problems = []
+    annexes = split_annexes(split_sections(thesis_text)["ANNEXES"])
+    first_label = printed_row_label(plan["annex_rows"][0])
+    for number, group in df.groupby("annex", sort=True):
+        block = annexes[int(number)]
+        header = block[: block.index(first_label)]
+        cursor = 0
+        for r in group.itertuples(index=False):
+            at = header.find(r.cell, cursor)
+            if at < 0:
+                problems.append(f"annex {number}: header cell {r.cell!r} not found after offset {cursor}")
+                continue
+            cursor = at + len(r.cell)
+            if f"(n={r.printed})" != r.cell:
+                problems.append(f"annex {number}: printed {r.printed!r} is not the number of {r.cell!r}")
+            if collapse(r.group_label) not in collapse(header):
+                problems.append(f"annex {number}: label {r.group_label!r} not in the header")
+    focal = {a["number"]: a["focal"] for a in plan["annexes"]}
+    for r in df.itertuples(index=False):
+        if r.column == "focal" and focal[int(r.annex)] != r.group:
+            problems.append(
+                f"annex {r.annex}: focal group {r.group!r} is not the plan's {focal[int(r.annex)]!r}"
+            )
+    if sorted(df["annex"].astype(int).unique()) != [1, 2, 3] or len(df) != 6:
+        problems.append("expected one focal and one other header per annex")
+    return problems
+
+
+def test_annex_group_sizes_match_thesis(thesis_text: str, plan_yaml: dict[str, Any]) -> None:
+    assert check_annex_groups(load_csv(ANNEX_GROUPS), thesis_text, plan_yaml) == []
+
+
+def test_annex_group_check_catches_an_altered_size(thesis_text: str, plan_yaml: dict[str, Any]) -> None:
+    df = load_csv(ANNEX_GROUPS)
+    df.loc[1, ["printed", "cell"]] = ["61", "(n=61)"]
+    assert check_annex_groups(df, thesis_text, plan_yaml)

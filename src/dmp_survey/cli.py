@@ -17,7 +17,13 @@ from typing import Annotated, TypeVar
 import typer
 
 from . import __version__
-from .config import DEFAULT_CODEBOOK
+from .config import (
+    DEFAULT_ANALYSIS_PLAN,
+    DEFAULT_CODEBOOK,
+    DEFAULT_PUBLISHED,
+    DEFAULT_RAW,
+    DEFAULT_RECONSTRUCTION,
+)
 from .errors import DmpSurveyError
 
 app = typer.Typer(
@@ -38,6 +44,11 @@ CodebookOpt = Annotated[
     typer.Option("--codebook", help="Codebook YAML (default: the one shipped with the package)."),
 ]
 SheetOpt = Annotated[str | None, typer.Option("--sheet", help="Worksheet to read (default: the first).")]
+PlanOpt = Annotated[Path, typer.Option("--plan", help="Analysis plan YAML (default: the shipped one).")]
+PublishedOpt = Annotated[
+    Path, typer.Option("--published", help="Folder of the transcribed published values.")
+]
+LangOpt = Annotated[str, typer.Option("--lang", help="Language of labels, captions and report: fr or en.")]
 
 
 @contextmanager
@@ -83,6 +94,78 @@ def validate(
 
     report = _call(lambda: run_validation(raw, load_codebook(codebook), sheet))
     typer.echo("\n".join(report.lines()))
+
+
+def _lang(lang: str) -> str:
+    if lang not in ("fr", "en"):
+        typer.echo(f"error: --lang must be fr or en, not '{lang}'", err=True)
+        raise typer.Exit(2)
+    return lang
+
+
+@app.command()
+def run(
+    raw: RawArg,
+    out: Annotated[Path, typer.Option("--out", help="Root folder of the outputs.")] = Path("."),
+    codebook: CodebookOpt = DEFAULT_CODEBOOK,
+    plan: PlanOpt = DEFAULT_ANALYSIS_PLAN,
+    published: PublishedOpt = DEFAULT_PUBLISHED,
+    lang: LangOpt = "fr",
+    sheet: SheetOpt = None,
+) -> None:
+    """Regenerate every output from an export; previous outputs are replaced only on success."""
+    from .pipeline import load_inputs
+    from .pipeline import run as run_pipeline
+
+    lang = _lang(lang)
+    analysis = _call(lambda: run_pipeline(load_inputs(raw, codebook, plan, published, lang, sheet), out))
+    typer.echo(f"{analysis.coded.n} respondents; outputs written under {out}")
+    typer.echo(analysis.check.summary())
+    typer.echo(analysis.published_check.summary())
+
+
+@app.command()
+def check(
+    raw: Annotated[
+        Path, typer.Argument(help="Export to check (default: the shipped reconstruction).")
+    ] = DEFAULT_RAW,
+    codebook: CodebookOpt = DEFAULT_CODEBOOK,
+    plan: PlanOpt = DEFAULT_ANALYSIS_PLAN,
+    published: PublishedOpt = DEFAULT_PUBLISHED,
+) -> None:
+    """Check the annex p-values against the published ones, on the export and on
+    the published counts; exit 1 on any unexpected result."""
+    from .pipeline import analyse, load_inputs
+
+    analysis = _call(lambda: analyse(load_inputs(raw, codebook, plan, published)))
+    failed = False
+    for result in (analysis.check, analysis.published_check):
+        typer.echo(result.summary())
+        for r in result.frame[result.frame["status"].isin(["mismatch", "unexpected_match"])].itertuples():
+            typer.echo(
+                f"  annex {r.annex} {r.variable}: published {r.published}, recomputed "
+                f"{r.recomputed:.4f} ({r.test}): {r.status}"
+            )
+        failed = failed or result.failed
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def reconstruct(
+    out: Annotated[Path, typer.Option("--out", help="Where to write the export.")] = DEFAULT_RAW,
+    codebook: CodebookOpt = DEFAULT_CODEBOOK,
+    plan: PlanOpt = DEFAULT_ANALYSIS_PLAN,
+    published: PublishedOpt = DEFAULT_PUBLISHED,
+    settings: Annotated[
+        Path, typer.Option("--settings", help="Reconstruction settings YAML.")
+    ] = DEFAULT_RECONSTRUCTION,
+) -> None:
+    """Rebuild the respondent-level export from the published aggregates."""
+    from .reconstruct import rebuild
+
+    result = _call(lambda: rebuild(out, codebook, plan, published, settings))
+    typer.echo(result)
 
 
 def main() -> None:

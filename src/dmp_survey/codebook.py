@@ -27,6 +27,7 @@ __all__ = [
     "Question",
     "QuestionType",
     "load_codebook",
+    "parse_condition",
 ]
 
 
@@ -250,7 +251,9 @@ def _text(path: Path, node: Mapping[str, Any], key: str, where: str) -> str:
     return str(value)
 
 
-def _condition(path: Path, node: Any, where: str) -> Condition:
+def parse_condition(path: Path, node: Any, where: str) -> Condition:
+    """Parse a condition mapping (question/in, all, any, not); ``path`` and
+    ``where`` locate errors."""
     if not isinstance(node, Mapping) or len(node) == 0:
         raise _fail(path, f"{where}: a condition must be a mapping")
     if "question" in node:
@@ -259,11 +262,11 @@ def _condition(path: Path, node: Any, where: str) -> Condition:
             raise _fail(path, f"{where}: condition on '{node['question']}' needs 'in: [codes]'")
         return Condition(question=str(node["question"]), codes=tuple(str(c) for c in codes))
     if "all" in node:
-        return Condition(all_of=tuple(_condition(path, c, where) for c in node["all"]))
+        return Condition(all_of=tuple(parse_condition(path, c, where) for c in node["all"]))
     if "any" in node:
-        return Condition(any_of=tuple(_condition(path, c, where) for c in node["any"]))
+        return Condition(any_of=tuple(parse_condition(path, c, where) for c in node["any"]))
     if "not" in node:
-        return Condition(negate=_condition(path, node["not"], where))
+        return Condition(negate=parse_condition(path, node["not"], where))
     raise _fail(path, f"{where}: unknown condition {sorted(node)}; use question/in, all, any or not")
 
 
@@ -331,7 +334,7 @@ def _question(path: Path, node: Any, index: int) -> Question:
         en=str(node.get("en", "")),
         type=qtype,
         answers=answers,
-        asked_if=_condition(path, asked_if, where) if asked_if is not None else None,
+        asked_if=parse_condition(path, asked_if, where) if asked_if is not None else None,
         published=bool(node.get("published", True)),
         note=node.get("note"),
         anchors=node.get("anchors", {}) or {},
@@ -350,7 +353,7 @@ def _derived(path: Path, node: Any) -> DerivedVariable:
                 code=_text(path, lv, "code", f"{where}, level {i}"),
                 fr=_text(path, lv, "fr", f"{where}, level {i}"),
                 en=_text(path, lv, "en", f"{where}, level {i}"),
-                when=None if when == "otherwise" else _condition(path, when, where),
+                when=None if when == "otherwise" else parse_condition(path, when, where),
             )
         )
     if not levels or levels[-1].when is not None:

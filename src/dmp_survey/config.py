@@ -15,6 +15,7 @@ __all__ = [
     "DEFAULT_CODEBOOK",
     "DEFAULT_PUBLISHED",
     "DEFAULT_RAW",
+    "DEFAULT_RECONSTRUCTION",
     "PROJECT_ROOT",
     "OutputPaths",
 ]
@@ -22,6 +23,7 @@ __all__ = [
 _PACKAGE_DATA = resources.files("dmp_survey") / "data"
 DEFAULT_CODEBOOK = Path(str(_PACKAGE_DATA / "codebook.yaml"))
 DEFAULT_ANALYSIS_PLAN = Path(str(_PACKAGE_DATA / "analysis_plan.yaml"))
+DEFAULT_RECONSTRUCTION = Path(str(_PACKAGE_DATA / "reconstruction.yaml"))
 
 # The source checkout this package was installed from (editable install), where
 # the shipped export and the published values live. Found from this file, not

@@ -82,6 +82,9 @@ class RawExport:
     pii_columns : int
         Number of contact/PII columns dropped unread.
     warnings : tuple of str
+    reconstructed : bool
+        The workbook declares itself a reconstruction (``dmp-survey
+        reconstruct`` writes "reconstructed" in its keywords).
     """
 
     path: Path
@@ -92,6 +95,7 @@ class RawExport:
     unknown_columns: tuple[str, ...] = ()
     pii_columns: int = 0
     warnings: tuple[str, ...] = field(default=())
+    reconstructed: bool = False
 
     def error(self, message: str, row: int | None = None, column: str | None = None) -> InputError:
         """An :class:`InputError` located in this export (``column`` is a question id)."""
@@ -361,6 +365,7 @@ def _read_xlsx(path: Path, codebook: Codebook, sheet_name: str | None) -> RawExp
         else:
             raise InputError(path, f"no sheet '{sheet_name}'; sheets: {', '.join(wb.sheetnames)}")
         title = ws.title
+        reconstructed = "reconstructed" in (wb.properties.keywords or "").lower()
         rows = ws.iter_rows()
         header_cells = next(rows, None)
         if header_cells is None:
@@ -406,7 +411,7 @@ def _read_xlsx(path: Path, codebook: Codebook, sheet_name: str | None) -> RawExp
     frame = pd.DataFrame(
         records, columns=[cols.keep[p] for p in positions], index=pd.Index(index, name="row"), dtype=object
     )
-    return _finish(path, "xlsx", title, frame, cols)
+    return _finish(path, "xlsx", title, frame, cols, reconstructed)
 
 
 def _sniff_csv(path: Path, codebook: Codebook) -> tuple[str, str, list[str]]:
@@ -501,7 +506,9 @@ def _read_parquet(path: Path, codebook: Codebook) -> RawExport:
     return _finish(path, "parquet", None, data, cols)
 
 
-def _finish(path: Path, fmt: str, sheet: str | None, frame: pd.DataFrame, cols: _Columns) -> RawExport:
+def _finish(
+    path: Path, fmt: str, sheet: str | None, frame: pd.DataFrame, cols: _Columns, reconstructed: bool = False
+) -> RawExport:
     warnings: list[str] = []
     if cols.unknown:
         shown = ", ".join(f"'{clip(u, 40)}'" for u in cols.unknown[:5])
@@ -519,6 +526,7 @@ def _finish(path: Path, fmt: str, sheet: str | None, frame: pd.DataFrame, cols: 
         unknown_columns=tuple(cols.unknown),
         pii_columns=len(cols.pii),
         warnings=tuple(warnings),
+        reconstructed=reconstructed,
     )
 
 

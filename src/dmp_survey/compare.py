@@ -1,0 +1,283 @@
+"""Compare stage: each annex row as a focal-group-versus-rest table, with the
+thesis' p-value convention and the modern statistics beside it.
+
+Every function here takes contingency tables (counts), never respondent rows.
+
+The thesis' convention
+----------------------
+The methods say "chi²", but the printed p-values are those a statistics
+package's crosstab procedure (SPSS ``CROSSTABS /STATISTICS=CHISQ``) prints. For
+every table it prints the Pearson chi-square with its asymptotic two-sided
+significance, the likelihood ratio and the linear-by-linear association; for a
+2 × 2 table it adds the continuity-corrected chi-square and "Fisher's Exact
+Test" with an exact two-sided and an exact one-sided significance. The one rule
+that reproduces the annexes, chosen by the shape of the table (levels with no
+answer in either group dropped, as the package drops empty rows and columns):
+
+* 2 × 2 → Fisher's exact test, **one-sided** ("Exact Sig. (1-sided)"): the
+  hypergeometric tail in the direction of the observed association (SPSS
+  Statistical Algorithms, CROSSTABS, Fisher's exact test; reimplemented the same
+  way by GNU PSPP's ``calc_fisher``);
+* 2 × k, k > 2 → Pearson chi-square, asymptotic two-sided significance, no
+  continuity correction;
+* fewer than two answered levels (a constant, such as "Informatisation": all
+  "oui") → no statistic is computable; the thesis prints "1".
+
+The modern view
+---------------
+Two-sided exact p-values (Fisher for 2 × 2 through :func:`scipy.stats.fisher_exact`;
+Fisher–Freeman–Halton for larger tables through :mod:`dmp_survey.exact`, which
+computes it exactly where scipy only offers a Monte Carlo estimate), the odds
+ratio with its 95 % CI for 2 × 2 tables (:class:`statsmodels.stats.contingency_tables.Table2x2`),
+Cramér's V, the minimum expected count with a flag below 5, and Holm and
+Benjamini–Hochberg adjustments across each annex
+(:func:`statsmodels.stats.multitest.multipletests`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .codebook import Codebook
+from .counts import focal_table
+from .plan import AnalysisPlan, Annex
+
+__all__ = [
+    "ANNEX_COLUMNS",
+    "TESTS",
+    "PValue",
+    "RowStatistics",
+    "annex_table",
+    "modern_statistics",
+    "statistics_tried",
+    "thesis_pvalue",
+    "trim",
+]
+
+# Names of the tests, as they travel with their p-values in every output.
+TESTS = {
+    "fisher_one_sided": "Fisher exact, one-sided (SPSS 'Exact Sig. (1-sided)')",
+    "pearson_chi2": "Pearson chi-square, asymptotic two-sided",
+    "constant": "no statistic (constant: one answered level); printed as 1",
+    "fisher_two_sided": "Fisher exact, two-sided",
+    "fisher_freeman_halton": "Fisher–Freeman–Halton exact, two-sided",
+    "pearson_chi2_fallback": "Pearson chi-square (table beyond the exact-test bound)",
+}
+
+ANNEX_COLUMNS = [
+    "variable",
+    "level",
+    "n_focal",
+    "pct_focal",
+    "n_other",
+    "pct_other",
+    "p_value",
+    "test",
+    "annex",
+    "row_label",
+    "printed",
+    "p_exact",
+    "test_exact",
+    "p_holm",
+    "p_bh",
+    "odds_ratio",
+    "or_ci_low",
+    "or_ci_high",
+    "cramers_v",
+    "min_expected",
+    "sparse",
+    "n_focal_total",
+    "n_other_total",
+]
+
+# Enumerating more tables than this for the exact r×c test is refused; the
+# modern column then uses the chi-square and says so (see exact.py).
+EXACT_MAX_TABLES = 5_000_000
+
+
+@dataclass(frozen=True)
+class PValue:
+    """A p-value and the name of the test that produced it (a key of ``TESTS``)."""
+
+    value: float
+    test: str
+
+
+@dataclass(frozen=True)
+class RowStatistics:
+    """Modern statistics of one annex row."""
+
+    exact: PValue
+    odds_ratio: float | None
+    or_ci: tuple[float, float] | None
+    cramers_v: float | None
+    min_expected: float | None
+
+
+def trim(table: np.ndarray) -> np.ndarray:
+    """Drop the answer levels (columns) and groups (rows) nobody is in."""
+    t = np.asarray(table, dtype=np.int64)
+    t = t[:, t.sum(axis=0) > 0]
+    return t[t.sum(axis=1) > 0]
+
+
+def _fisher_one_sided(t: np.ndarray) -> float:
+    from scipy.stats import fisher_exact
+
+    (a, b), (c, d) = t
+    # Tail in the direction of the observed association: a·d < b·c means the
+    # first cell is below its expected count, so the tail runs towards 0.
+    if a * d < b * c:
+        return float(fisher_exact(t, alternative="less").pvalue)
+    if a * d > b * c:
+        return float(fisher_exact(t, alternative="greater").pvalue)
+    return float(
+        min(fisher_exact(t, alternative="less").pvalue, fisher_exact(t, alternative="greater").pvalue)
+    )
+
+
+def thesis_pvalue(table: np.ndarray) -> PValue:
+    """The p-value the thesis prints for a 2 × k focal-versus-rest table.
+
+    See the module docstring for the rule and its source.
+    """
+    t = trim(table)
+    if t.shape[0] < 2 or t.shape[1] < 2:
+        return PValue(1.0, "constant")
+    if t.shape == (2, 2):
+        return PValue(_fisher_one_sided(t), "fisher_one_sided")
+    from scipy.stats import chi2_contingency
+
+    return PValue(float(chi2_contingency(t, correction=False).pvalue), "pearson_chi2")
+
+
+def modern_statistics(table: np.ndarray) -> RowStatistics:
+    """Exact two-sided p-value, odds ratio (2 × 2), Cramér's V, minimum expected count."""
+    from scipy.stats import chi2_contingency, fisher_exact
+    from scipy.stats.contingency import association, expected_freq
+
+    from .exact import ExactTooLarge, fisher_freeman_halton
+
+    t = trim(table)
+    if t.shape[0] < 2 or t.shape[1] < 2:
+        return RowStatistics(PValue(1.0, "constant"), None, None, None, None)
+    min_expected = float(expected_freq(t).min())
+    cramers_v = float(association(t, method="cramer"))
+    if t.shape == (2, 2):
+        from statsmodels.stats.contingency_tables import Table2x2
+
+        exact = PValue(float(fisher_exact(t).pvalue), "fisher_two_sided")
+        # shift_zeros adds 0.5 to every cell when one is zero (Haldane–Anscombe),
+        # so that the odds ratio and its interval stay finite.
+        t22 = Table2x2(t.astype(float), shift_zeros=True)
+        low, high = t22.oddsratio_confint(alpha=0.05)
+        return RowStatistics(exact, float(t22.oddsratio), (float(low), float(high)), cramers_v, min_expected)
+    try:
+        exact = PValue(fisher_freeman_halton(t, max_tables=EXACT_MAX_TABLES), "fisher_freeman_halton")
+    except ExactTooLarge:
+        exact = PValue(float(chi2_contingency(t, correction=False).pvalue), "pearson_chi2_fallback")
+    return RowStatistics(exact, None, None, cramers_v, min_expected)
+
+
+def statistics_tried(table: np.ndarray) -> dict[str, float | None]:
+    """Every p-value a crosstab procedure prints for ``table``, and the exact r×c one.
+
+    Used to document the published p-values that the convention cannot
+    reproduce: ``pearson``, ``pearson_yates`` (2 × 2 only), ``likelihood_ratio``,
+    ``fisher_one_sided`` and ``fisher_two_sided`` (2 × 2 only), ``exact_rxc``
+    (Fisher–Freeman–Halton; equal to the two-sided Fisher test on a 2 × 2 table).
+    """
+    from scipy.stats import chi2_contingency, fisher_exact
+
+    from .exact import fisher_freeman_halton
+
+    t = trim(table)
+    out: dict[str, float | None] = dict.fromkeys(
+        ["pearson", "pearson_yates", "likelihood_ratio", "fisher_one_sided", "fisher_two_sided", "exact_rxc"]
+    )
+    if t.shape[0] < 2 or t.shape[1] < 2:
+        return out
+    out["pearson"] = float(chi2_contingency(t, correction=False).pvalue)
+    out["likelihood_ratio"] = float(chi2_contingency(t, correction=False, lambda_="log-likelihood").pvalue)
+    out["exact_rxc"] = float(fisher_freeman_halton(t, max_tables=EXACT_MAX_TABLES))
+    if t.shape == (2, 2):
+        out["pearson_yates"] = float(chi2_contingency(t, correction=True).pvalue)
+        out["fisher_one_sided"] = _fisher_one_sided(t)
+        out["fisher_two_sided"] = float(fisher_exact(t).pvalue)
+    return out
+
+
+def _adjust(pvalues: list[float], method: str) -> list[float]:
+    from statsmodels.stats.multitest import multipletests
+
+    if not pvalues:
+        return []
+    return [float(p) for p in multipletests(pvalues, method=method)[1]]
+
+
+def annex_table(counts: pd.DataFrame, plan: AnalysisPlan, annex: Annex, codebook: Codebook) -> pd.DataFrame:
+    """One annex: every row of the plan, every answer level, both columns.
+
+    Parameters
+    ----------
+    counts : DataFrame
+        Per-group counts (``variable, level, group, n``), from an export
+        (:func:`dmp_survey.counts.count_by_group`) or from the published values.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``ANNEX_COLUMNS``: ``variable, level, n_focal, pct_focal,
+        n_other, pct_other, p_value, test`` (a row's p-value repeated on each of
+        its levels), then ``annex, row_label, printed`` (whether the thesis
+        prints the level), the modern ``p_exact, test_exact, p_holm, p_bh,
+        odds_ratio, or_ci_low, or_ci_high, cramers_v, min_expected, sparse``
+        (minimum expected count below 5) and the column totals. Percentages are
+        of the respondents of the column who answered (unrounded).
+    """
+    records = []
+    for row in plan.rows:
+        levels = list(codebook[row.variable].codes)
+        table = focal_table(counts, row.variable, annex.focal, levels)
+        thesis = thesis_pvalue(table)
+        modern = modern_statistics(table)
+        totals = table.sum(axis=1)
+        for j, level in enumerate(levels):
+            records.append(
+                {
+                    "variable": row.variable,
+                    "level": level,
+                    "n_focal": int(table[0, j]),
+                    "pct_focal": 100.0 * table[0, j] / totals[0] if totals[0] else np.nan,
+                    "n_other": int(table[1, j]),
+                    "pct_other": 100.0 * table[1, j] / totals[1] if totals[1] else np.nan,
+                    "p_value": thesis.value,
+                    "test": thesis.test,
+                    "annex": annex.number,
+                    "row_label": row.label.get("fr", row.variable),
+                    "printed": level in row.printed_levels,
+                    "p_exact": modern.exact.value,
+                    "test_exact": modern.exact.test,
+                    "odds_ratio": modern.odds_ratio,
+                    "or_ci_low": modern.or_ci[0] if modern.or_ci else None,
+                    "or_ci_high": modern.or_ci[1] if modern.or_ci else None,
+                    "cramers_v": modern.cramers_v,
+                    "min_expected": modern.min_expected,
+                    "sparse": bool(modern.min_expected is not None and modern.min_expected < 5),
+                    "n_focal_total": int(totals[0]),
+                    "n_other_total": int(totals[1]),
+                }
+            )
+    frame = pd.DataFrame.from_records(records)
+    # Multiple-testing adjustment across the annex's testable rows (one
+    # p-value per row, constants excluded).
+    per_row = frame.drop_duplicates("variable").set_index("variable")
+    testable = per_row[per_row["test_exact"] != "constant"]
+    holm = dict(zip(testable.index, _adjust(list(testable["p_exact"]), "holm"), strict=True))
+    bh = dict(zip(testable.index, _adjust(list(testable["p_exact"]), "fdr_bh"), strict=True))
+    frame["p_holm"] = frame["variable"].map(holm)
+    frame["p_bh"] = frame["variable"].map(bh)
+    return frame[ANNEX_COLUMNS]

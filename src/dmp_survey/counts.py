@@ -1,0 +1,86 @@
+"""Counting: the only stage whose cost grows with the number of respondents.
+
+Everything downstream (annex tables, p-values, the check) works on the
+per-group counts this module returns, never on respondent rows, so that the
+published per-group counts of the thesis and the counts of an export go
+through the same statistics.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .coding import CodedResponses, evaluate
+from .plan import AnalysisPlan
+
+__all__ = ["COUNT_COLUMNS", "count_by_group", "focal_table"]
+
+COUNT_COLUMNS = ["variable", "level", "group", "n"]
+
+
+def count_by_group(coded: CodedResponses, plan: AnalysisPlan) -> pd.DataFrame:
+    """Count the answers to every annex row, per usage group.
+
+    Missing answers are left out (as a statistics package's crosstab does), and
+    a row's ``among`` restriction (C9 among those who met problems) is applied.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``variable, level, group, n``: one row per annex variable ×
+        answer level (codebook order, zeros included) × group (group-variable
+        order).
+    """
+    frame = coded.frame
+    groups = frame[plan.group_variable]
+    group_codes = np.asarray(groups.cat.codes, dtype=np.int64)
+    group_levels = list(groups.cat.categories)
+    parts = []
+    for row in plan.rows:
+        column = frame[row.variable]
+        levels = list(column.cat.categories)
+        level_codes = np.asarray(column.cat.codes, dtype=np.int64)
+        keep = level_codes >= 0
+        if row.among is not None:
+            keep &= evaluate(row.among, frame)
+        # One bincount over (group, level) pairs of integer codes: linear in
+        # the number of respondents and independent of label strings.
+        flat = group_codes[keep] * len(levels) + level_codes[keep]
+        table = np.bincount(flat, minlength=len(group_levels) * len(levels))
+        table = table.reshape(len(group_levels), len(levels))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "variable": row.variable,
+                    "level": np.tile(levels, len(group_levels)),
+                    "group": np.repeat(group_levels, len(levels)),
+                    "n": table.ravel().astype(np.int64),
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True)[COUNT_COLUMNS]
+
+
+def focal_table(counts: pd.DataFrame, variable: str, focal: str, levels: list[str]) -> np.ndarray:
+    """The 2 × L table of one annex row: focal group, then all other groups.
+
+    Parameters
+    ----------
+    counts : DataFrame
+        As returned by :func:`count_by_group` (or built from published counts).
+    variable, focal : str
+    levels : list of str
+        Answer levels in display order; every level is kept, empty or not.
+    """
+    sub = counts[counts["variable"] == variable]
+    is_focal = sub["group"] == focal
+    focal_n = sub[is_focal].groupby("level", sort=False)["n"].sum()
+    other_n = sub[~is_focal].groupby("level", sort=False)["n"].sum()
+    return np.array(
+        [
+            [int(focal_n.get(level, 0)) for level in levels],
+            [int(other_n.get(level, 0)) for level in levels],
+        ],
+        dtype=np.int64,
+    )

@@ -1,0 +1,783 @@
+"""Exact conditional tests of independence for r x c contingency tables.
+
+The two-sided Fisher exact test for 2 x 2 tables and its extension to
+general r x c tables, the Fisher--Freeman--Halton test, are computed here
+*exactly*: the p-value is the sum of the hypergeometric probabilities of all
+tables with the observed margins that are not more probable than the observed
+table.
+
+Why this module exists: neither SciPy nor statsmodels provides the r x c test
+exactly.  ``scipy.stats.fisher_exact`` accepts r x c tables (SciPy >= 1.15),
+but for anything larger than 2 x 2 its p-value is a Monte Carlo estimate
+(``scipy.stats.random_table``) that changes from call to call (0.7879, then
+0.7809, for R's ``Job`` table whose exact value is 0.78268...).  A
+reproducible pipeline cannot print such a number, so the exact test is
+written by hand below.
+
+Algorithm
+---------
+A network algorithm in the spirit of Mehta & Patel (1983), simplified:
+
+* The table is oriented so that the shorter dimension is the "rows"; the
+  columns are filled one at a time.  A node of the network is the multiset
+  of row totals still to be filled (stored sorted: the number and the
+  probabilities of the completions depend on the multiset only).
+* Every partial path carries its log "past" weight.  Paths reaching the same
+  node with the same past weight (to 1e-9 in log scale) are merged.
+* At each node cheap bounds on the largest and smallest completion weight
+  (relaxations that keep either the row or the column constraints) decide
+  whether *all* completions are at most as probable as the observed table
+  (their total mass is known in closed form and is added at once), *none*
+  is (the path is dropped), or the node must be expanded.
+* With two columns left the completions of a node are enumerated at once
+  with numpy, sorted, and cumulated; every past path at that node is then
+  settled by a binary search.  A 2 x c table is the special case in which
+  all tables are enumerated from the first row in one vectorised step.
+
+All probabilities are handled as logarithms (``scipy.special.gammaln``);
+sums of probabilities are formed by factoring out the largest term and
+adding the scaled terms with ``math.fsum``.
+
+References
+----------
+Freeman, G. H. & Halton, J. H. (1951).  Note on an exact treatment of
+contingency, goodness of fit and other problems of significance.
+*Biometrika* 38, 141-149.
+
+Mehta, C. R. & Patel, N. R. (1983).  A network algorithm for performing
+Fisher's exact test in r x c contingency tables.  *JASA* 78, 427-434.
+
+R Core Team, ``stats::fisher.test`` (R sources ``fisher.test.R`` and
+``fexact.c``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy.special import gammaln
+
+__all__ = [
+    "DEFAULT_MAX_TABLES",
+    "REL_TOL",
+    "ExactTooLarge",
+    "count_tables",
+    "fisher_freeman_halton",
+]
+
+#: Relative tolerance for "at most as probable as the observed table".
+#: A table counts towards the p-value when its probability is
+#: ``<= p_observed * (1 + REL_TOL)``.  This is the ``relErr <- 1 + 10^(-7)``
+#: of R's ``fisher.test`` (two-sided 2 x 2 branch, ``fisher.test.R``); it
+#: absorbs rounding noise so that tables tied with the observed one in exact
+#: arithmetic are counted.  (R's r x c branch, FEXACT in ``fexact.c``, uses
+#: an additive log tolerance ``TOL = 3.45254e-7`` instead; the two rules
+#: differ only for tables whose probability ratio to the observed one lies in
+#: (1 + 1e-7, 1 + 3.45e-7], which does not happen in the published examples.)
+REL_TOL: float = 1e-7
+
+#: Default bound on the number of tables with the observed margins.
+#:
+#: ``fisher_freeman_halton`` refuses (``ExactTooLarge``) tables whose margins
+#: admit more than this many tables.  The bound was chosen from timings on
+#: this machine (single core, CPython 3 + numpy): the slowest of the stress
+#: cases with at most ``10**11`` tables took about 0.2 s (see
+#: ``fisher_freeman_halton`` for the measurements).  R's ``MP6`` example
+#: (1.09e11 tables) sits just above it and needs ``max_tables`` raised.
+DEFAULT_MAX_TABLES: int = 10**11
+
+# Past path weights closer than this (in log scale, i.e. relative 1e-9 in
+# probability) are merged.  Rounding noise in a log weight is ~1e-12, so
+# equal weights always merge; FEXACT merges within 3.45e-7.
+_MERGE_TOL: float = 1e-9
+
+_IntArray = NDArray[np.int64]
+_FloatArray = NDArray[np.float64]
+
+
+class ExactTooLarge(Exception):
+    """The exact test was refused because the reference set is too large.
+
+    Raised by :func:`fisher_freeman_halton` when the number of tables with
+    the observed margins (see :func:`count_tables`) exceeds ``max_tables``.
+    """
+
+
+# --------------------------------------------------------------- validation
+
+
+def _as_count_table(table: ArrayLike) -> _IntArray:
+    """Validate a contingency table and return it as an int64 array.
+
+    Parameters
+    ----------
+    table : array_like
+        Two-dimensional array of non-negative integer counts.  Floats are
+        accepted when they are integral (e.g. ``3.0``).
+
+    Returns
+    -------
+    numpy.ndarray
+        The counts as ``int64``.
+
+    Raises
+    ------
+    ValueError
+        If the input is not two-dimensional, not numeric, not integral,
+        not finite or negative.
+    """
+    arr = np.asarray(table)
+    if arr.ndim != 2:
+        raise ValueError(f"table must be two-dimensional, got ndim={arr.ndim}")
+    if arr.dtype == np.bool_ or not (
+        np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)
+    ):
+        raise ValueError(f"table must hold integer counts, got dtype {arr.dtype}")
+    if np.issubdtype(arr.dtype, np.floating):
+        if not np.all(np.isfinite(arr)):
+            raise ValueError("table contains non-finite values")
+        if not np.all(arr == np.round(arr)):
+            raise ValueError("table contains non-integer values")
+    if np.any(arr < 0):
+        raise ValueError("table contains negative counts")
+    return arr.astype(np.int64)
+
+
+def _as_margin(values: Iterable[Any] | ArrayLike, name: str) -> list[int]:
+    """Validate a vector of margins (non-negative integers)."""
+    arr = np.asarray(values)
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be one-dimensional")
+    if arr.size and not (
+        np.issubdtype(arr.dtype, np.integer)
+        or (np.issubdtype(arr.dtype, np.floating) and np.all(arr == np.round(arr)))
+    ):
+        raise ValueError(f"{name} must hold non-negative integers")
+    if arr.dtype == np.bool_:
+        raise ValueError(f"{name} must hold non-negative integers")
+    if np.any(arr < 0):
+        raise ValueError(f"{name} contains negative values")
+    return [int(v) for v in arr.tolist()]
+
+
+# ------------------------------------------------------ combinatorial tools
+
+
+def _compositions(total: int, caps: _IntArray) -> _IntArray:
+    """All integer vectors ``x`` with ``0 <= x <= caps`` and ``sum(x) == total``.
+
+    Parameters
+    ----------
+    total : int
+        Required sum; must satisfy ``0 <= total <= caps.sum()``.
+    caps : numpy.ndarray
+        Upper bounds, one per part.
+
+    Returns
+    -------
+    numpy.ndarray
+        Array of shape ``(number of vectors, len(caps))``, built part by
+        part with vectorised ``repeat``/``arange`` (no Python loop over the
+        vectors themselves).
+    """
+    r = int(caps.shape[0])
+    after = np.zeros(r, dtype=np.int64)  # sum of the caps after part i
+    if r > 1:
+        after[:-1] = np.cumsum(caps[::-1])[::-1][1:]
+    parts = np.zeros((1, r), dtype=np.int64)
+    rem = np.array([total], dtype=np.int64)
+    for i in range(r - 1):
+        lo = np.maximum(0, rem - after[i])
+        hi = np.minimum(caps[i], rem)
+        cnt = hi - lo + 1
+        idx = np.repeat(np.arange(rem.shape[0]), cnt)
+        start = np.cumsum(cnt) - cnt
+        xi = lo[idx] + (np.arange(idx.shape[0]) - np.repeat(start, cnt))
+        parts = parts[idx]
+        parts[:, i] = xi
+        rem = rem[idx] - xi
+    parts[:, r - 1] = rem
+    return parts
+
+
+def _count_compositions(total: int, caps: Sequence[int]) -> int:
+    """Number of integer vectors with ``0 <= x_i <= caps[i]`` summing to ``total``.
+
+    Exact.  A prefix-sum convolution, in numpy ``int64`` when the result
+    provably fits (at most ``comb(total + r - 1, r - 1)``), otherwise with
+    Python integers.
+    """
+    r = len(caps)
+    if math.comb(total + r - 1, max(r - 1, 0)) < 2**62:
+        ways = np.zeros(total + 1, dtype=np.int64)
+        ways[0] = 1
+        for cap in caps:
+            prefix = np.concatenate(([0], np.cumsum(ways)))
+            t = np.arange(total + 1)
+            ways = prefix[t + 1] - prefix[np.maximum(0, t - cap)]
+        return int(ways[total])
+    ways_py = [1] + [0] * total
+    for cap in caps:
+        prefix_py = [0]
+        for w in ways_py:
+            prefix_py.append(prefix_py[-1] + w)
+        ways_py = [prefix_py[t + 1] - prefix_py[max(0, t - cap)] for t in range(total + 1)]
+    return ways_py[total]
+
+
+def _row_codes(arr: _IntArray) -> _IntArray:
+    """One integer per row, equal iff the rows are equal.
+
+    Mixed-radix code when it fits in int64, otherwise ranks from
+    ``numpy.unique(axis=0)``.
+    """
+    base = int(arr.max(initial=0)) + 1
+    width = arr.shape[1]
+    if base**width < 2**62:
+        powers = np.array([base**i for i in range(width)], dtype=np.int64)
+        return arr @ powers
+    _, inverse = np.unique(arr, axis=0, return_inverse=True)
+    return inverse.reshape(-1).astype(np.int64)
+
+
+def _group_pairs(child: _IntArray, cells: _IntArray) -> tuple[_IntArray, _IntArray, _IntArray, _IntArray]:
+    """Group the rows of ``(child, cells)``.
+
+    Returns the index of one member of each group, the group sizes, the
+    child index of each group, and for each distinct child the position
+    (in the group list) of one group having it.
+    """
+    k1 = _row_codes(child)
+    k2 = _row_codes(cells)
+    order = np.lexsort((k2, k1))
+    s1, s2 = k1[order], k2[order]
+    new = np.ones(order.shape[0], dtype=bool)
+    new[1:] = (s1[1:] != s1[:-1]) | (s2[1:] != s2[:-1])
+    starts = np.flatnonzero(new)
+    mult = np.diff(np.append(starts, order.shape[0])).astype(np.int64)
+    g1 = s1[starts]
+    new_child = np.ones(g1.shape[0], dtype=bool)
+    new_child[1:] = g1[1:] != g1[:-1]
+    child_of_group = (np.cumsum(new_child) - 1).astype(np.int64)
+    child_first = np.flatnonzero(new_child).astype(np.int64)
+    return order[starts], mult, child_of_group, child_first
+
+
+def _product_bound(rows: list[int], cols: list[int]) -> int:
+    """Cheap upper bound of the number of tables.
+
+    The last column of a table is determined by the others, and column
+    ``j`` is a composition of ``c_j`` into ``len(rows)`` parts; the same
+    holds with rows and columns exchanged.
+    """
+
+    def one_way(parts: list[int], groups: list[int]) -> int:
+        k = len(parts)
+        out = 1
+        for g in sorted(groups)[:-1]:
+            out *= math.comb(g + k - 1, k - 1)
+        return out
+
+    return min(one_way(rows, cols), one_way(cols, rows))
+
+
+class _Context:
+    """Shared, cached pieces for one oriented, zero-free set of margins.
+
+    Column ``k`` of the network is filled at level ``k``; a node is the
+    sorted tuple of row totals still to be filled.  ``expand`` lists the
+    ways to fill the next column from a node, grouped by (child node,
+    multiset of cells) -- the weight of a column depends on the multiset
+    only -- and is shared by the counting pass and the p-value pass.
+    """
+
+    def __init__(self, rows: list[int], cols: list[int]) -> None:
+        self.rows = rows
+        self.cols = cols
+        n = sum(rows)
+        self.lf: _FloatArray = gammaln(np.arange(n + 2, dtype=np.float64) + 1.0)
+        self.lfl: list[float] = self.lf.tolist()
+        self._expand_cache: dict[
+            tuple[int, tuple[int, ...]],
+            tuple[list[tuple[int, ...]], _IntArray, _FloatArray, _IntArray],
+        ] = {}
+
+    def expand(
+        self, level: int, state: tuple[int, ...]
+    ) -> tuple[list[tuple[int, ...]], _IntArray, _FloatArray, _IntArray]:
+        """Children of ``state`` when column ``level`` is filled.
+
+        Returns
+        -------
+        children : list of tuple
+            Distinct child nodes.
+        child_of_group : numpy.ndarray
+            For each group, the index of its child in ``children``.
+        weight : numpy.ndarray
+            Log weight ``log c_k! - sum_i log x_i!`` of each group.
+        mult : numpy.ndarray
+            Number of column fillings in each group.
+        """
+        key = (level, state)
+        hit = self._expand_cache.get(key)
+        if hit is not None:
+            return hit
+        ck = self.cols[level]
+        caps = np.asarray(state, dtype=np.int64)
+        x = _compositions(ck, caps)
+        child = np.sort(caps - x, axis=1)
+        cells = np.sort(x, axis=1)
+        first, mult, child_of_group, child_first = _group_pairs(child, cells)
+        weight = self.lfl[ck] - self.lf[cells[first]].sum(axis=1)
+        children = [tuple(c) for c in child[first[child_first]].tolist()]
+        out = (children, child_of_group, weight, mult)
+        self._expand_cache[key] = out
+        return out
+
+    def excess_count(self, limit: int) -> int | None:
+        """``None`` if at most ``limit`` tables exist, else a count ``> limit``.
+
+        The cheap product bound settles most cases without the DP.
+        """
+        if _product_bound(self.rows, self.cols) <= limit:
+            return None
+        n = self.count(stop_above=limit)
+        return n if n > limit else None
+
+    def count(self, stop_above: int | None) -> int:
+        """Number of tables with these margins (see :func:`count_tables`)."""
+        cols = self.cols
+        states: dict[tuple[int, ...], int] = {tuple(sorted(self.rows)): 1}
+        for level in range(len(cols) - 2):
+            new: dict[tuple[int, ...], int] = {}
+            reached = 0  # partial tables so far: a lower bound of the count
+            for state, ways in states.items():
+                n_choices = _count_compositions(cols[level], state)
+                reached += ways * n_choices
+                if stop_above is not None and reached > stop_above:
+                    return reached
+                children, child_of_group, _, mult = self.expand(level, state)
+                per_child = np.zeros(len(children), dtype=np.int64)
+                np.add.at(per_child, child_of_group, mult)
+                for child, g in zip(children, per_child.tolist(), strict=True):
+                    new[child] = new.get(child, 0) + ways * g
+            states = new
+        total = 0
+        for state, ways in states.items():
+            total += ways * _count_compositions(cols[-2], state)
+            if stop_above is not None and total > stop_above:
+                return total
+        return total
+
+
+def _oriented_margins(rows: list[int], cols: list[int]) -> tuple[list[int], list[int]]:
+    """Drop zero margins, put the shorter dimension first, sort columns ascending."""
+    rows = [v for v in rows if v > 0]
+    cols = [v for v in cols if v > 0]
+    if len(rows) > len(cols):
+        rows, cols = cols, rows
+    return rows, sorted(cols)
+
+
+def count_tables(
+    row_sums: Iterable[int] | ArrayLike,
+    col_sums: Iterable[int] | ArrayLike,
+    *,
+    stop_above: int | None = None,
+) -> int:
+    """Count the non-negative integer tables with the given margins.
+
+    Dynamic programming over the columns: the state after filling some
+    columns is the multiset of row totals still to be filled, and the
+    number of ways to reach every state is propagated; the last two columns
+    are counted in closed form (bounded compositions).  No table is
+    enumerated, so the count is cheap even when it is in the billions.
+
+    Parameters
+    ----------
+    row_sums, col_sums : sequence of int
+        Margins (non-negative integers with equal totals).
+    stop_above : int, optional
+        If given, counting stops as soon as the count is known to exceed
+        this value, and some number ``> stop_above`` (a lower bound of the
+        count) is returned.  Every partial table extends to at least one
+        full table, so partial counts are valid lower bounds.  Use it on
+        margins that may admit astronomically many tables.
+
+    Returns
+    -------
+    int
+        The number of tables (exact whenever it is ``<= stop_above``, or
+        when ``stop_above`` is None).
+
+    Raises
+    ------
+    ValueError
+        If a margin is negative or non-integer, or the totals differ.
+
+    Examples
+    --------
+    >>> count_tables([2, 2], [2, 2])
+    3
+    """
+    rows = _as_margin(row_sums, "row_sums")
+    cols = _as_margin(col_sums, "col_sums")
+    if sum(rows) != sum(cols):
+        raise ValueError(f"row and column totals differ ({sum(rows)} != {sum(cols)})")
+    rows, cols = _oriented_margins(rows, cols)
+    if len(rows) <= 1:
+        return 1
+    return _Context(rows, cols).count(stop_above)
+
+
+# ---------------------------------------------------------------- the test
+
+
+def _log_sum(logs: _FloatArray) -> float:
+    """``log(sum(exp(logs)))``: largest term factored out, pairwise numpy sum."""
+    top = float(np.max(logs))
+    return top + math.log(float(np.sum(np.exp(logs - top))))
+
+
+class _Network:
+    """Network algorithm for one oriented, zero-free table (internal)."""
+
+    def __init__(self, ctx: _Context, log_thr: float) -> None:
+        self.ctx = ctx
+        self.cols = ctx.cols
+        self.lf = ctx.lf
+        self.lfl = ctx.lfl
+        self.log_thr = log_thr
+        n = sum(ctx.rows)
+        # log of prod(r_i!) / n!: the constant factor of every table probability
+        self.log_k = math.fsum(self.lfl[r] for r in ctx.rows) - self.lfl[n]
+        # log masses of the settled paths, one entry per node and decision
+        self.terms: list[float] = []
+        self._bound_cache: dict[tuple[int, tuple[int, ...]], tuple[float, float]] = {}
+        self._marg_cache: dict[int, _FloatArray] = {}
+
+    # -- bounds -------------------------------------------------------------
+
+    def _min_sum_lf(self, total: int, caps: list[int]) -> float:
+        """min sum(log x_i!) s.t. sum x = total, 0 <= x_i <= caps_i (water-filling)."""
+        lf = self.lfl
+        res = 0.0
+        rem = total
+        caps_sorted = sorted(caps)
+        k = len(caps_sorted)
+        for i, cap in enumerate(caps_sorted):
+            left = k - i
+            if cap <= rem // left:
+                res += lf[cap]
+                rem -= cap
+            else:
+                q, extra = divmod(rem, left)
+                return res + (left - extra) * lf[q] + extra * lf[q + 1]
+        return res
+
+    def _max_sum_lf(self, total: int, caps: list[int]) -> float:
+        """max sum(log x_i!) s.t. sum x = total, 0 <= x_i <= caps_i (fill largest)."""
+        lf = self.lfl
+        res = 0.0
+        rem = total
+        for cap in sorted(caps, reverse=True):
+            x = min(cap, rem)
+            res += lf[x]
+            rem -= x
+            if rem == 0:
+                break
+        return res
+
+    def _marginals(self, s: int) -> _FloatArray:
+        """Marginal costs ``log(x + 1) - log(s - x)``, ``x = 0 .. s - 1`` (cached)."""
+        hit = self._marg_cache.get(s)
+        if hit is None:
+            x = np.arange(s, dtype=np.float64)
+            hit = np.log(x + 1.0) - np.log(s - x)
+            self._marg_cache[s] = hit
+        return hit
+
+    def _two_way_min(self, parts: list[int], total: int) -> float:
+        """Exact min of ``sum_j [log x_j! + log (p_j - x_j)!]`` with ``sum x = total``.
+
+        This is the most probable completion when only two rows (``parts``
+        = column totals, ``total`` = one row total) or two columns
+        (``parts`` = row totals, ``total`` = one column total) remain.  Each
+        term is convex in ``x_j`` with strictly increasing marginal cost
+        ``log(x + 1) - log(p_j - x)``, so the optimum takes the ``total``
+        smallest marginal costs over all parts.
+        """
+        base = math.fsum(self.lfl[v] for v in parts)
+        if total == 0:
+            return base
+        marg = np.concatenate([self._marginals(v) for v in parts])
+        return base + float(np.sum(np.partition(marg, total - 1)[:total]))
+
+    def _bounds(self, level: int, state: tuple[int, ...]) -> tuple[float, float]:
+        """Bounds (upper on the max, lower on the min) of the completion log weight.
+
+        The log weight of a completion is ``sum_j [log c_j! - sum_i log x_ij!]``
+        over the remaining columns.  Dropping either the row or the column
+        equalities (keeping them as caps) gives separable problems solved
+        exactly by water-filling / greedy filling; each yields a valid bound
+        and the better of the two is used.  With two rows or two columns
+        left the maximum is computed exactly (``_two_way_min``).
+        """
+        key = (level, state)
+        hit = self._bound_cache.get(key)
+        if hit is not None:
+            return hit
+        cols = self.cols[level:]
+        rows = [s for s in state if s > 0]
+        base = math.fsum(self.lfl[c] for c in cols)
+        if len(rows) <= 1:
+            lo_sum = math.fsum(self.lfl[c] for c in cols)
+        elif len(rows) == 2:
+            lo_sum = self._two_way_min(cols, rows[0])
+        elif len(cols) == 2:
+            lo_sum = self._two_way_min(rows, cols[0])
+        else:
+            lo_sum = max(
+                sum(self._min_sum_lf(c, rows) for c in cols),
+                sum(self._min_sum_lf(s, cols) for s in rows),
+            )
+        hi_sum = min(
+            sum(self._max_sum_lf(c, rows) for c in cols),
+            sum(self._max_sum_lf(s, cols) for s in rows),
+        )
+        # tiny widening so that rounding can never make a bound invalid
+        slack = 1e-9 * (1.0 + abs(base))
+        out = (base - lo_sum + slack, base - hi_sum - slack)
+        self._bound_cache[key] = out
+        return out
+
+    def _log_total(self, state: tuple[int, ...]) -> float:
+        """log of the summed weight of all completions: m! / prod(s_i!)."""
+        lf = self.lfl
+        return lf[sum(state)] - math.fsum(lf[s] for s in state)
+
+    # -- the last two columns ----------------------------------------------
+
+    def _final_weights(self, state: tuple[int, ...]) -> _FloatArray:
+        """Log weights of all completions of a node with two columns left.
+
+        ``log c_a! + log c_b! - sum_i [log x_i! + log (s_i - x_i)!]`` over all
+        ``x`` with ``0 <= x <= s`` and ``sum x = c_a``; built row by row with
+        vectorised ``repeat``/``arange`` (the cells themselves are not kept).
+        """
+        ca, cb = self.cols[-2], self.cols[-1]
+        caps = [v for v in state if v > 0]
+        lf = self.lf
+        after = np.cumsum(caps[::-1])[::-1].tolist()[1:] + [0]
+        f = np.array([self.lfl[ca] + self.lfl[cb]])
+        rem = np.array([ca], dtype=np.int64)
+        for i, cap in enumerate(caps[:-1]):
+            lo = np.maximum(0, rem - after[i])
+            hi = np.minimum(cap, rem)
+            cnt = hi - lo + 1
+            idx = np.repeat(np.arange(rem.shape[0]), cnt)
+            xi = lo[idx] + (np.arange(idx.shape[0]) - np.repeat(np.cumsum(cnt) - cnt, cnt))
+            f = f[idx] - (lf[xi] + lf[cap - xi])
+            rem = rem[idx] - xi
+        return f - (lf[rem] + lf[caps[-1] - rem])
+
+    def _settle_final(self, state: tuple[int, ...], a: _FloatArray, m: _FloatArray) -> None:
+        """Settle all past paths at a node with two columns left.
+
+        The completions are enumerated at once, their log weights sorted and
+        cumulated from the smallest (scaled by the largest); each past path
+        then needs one binary search.
+        """
+        f = self._final_weights(state)
+        f.sort()
+        cum = np.cumsum(np.exp(f - f[-1]))
+        idx = np.searchsorted(f, self.log_thr - a, side="right")
+        ok = idx > 0
+        if np.any(ok):
+            logs = np.log(m[ok]) + a[ok] + f[-1] + np.log(cum[idx[ok] - 1])
+            self.terms.append(_log_sum(logs))
+
+    # -- forward pass -------------------------------------------------------
+
+    def _node_info(self, level: int, state: tuple[int, ...]) -> tuple[float, float, float]:
+        """``(upper bound of max, lower bound of min, log total)`` of the completions."""
+        hi, lo = self._bounds(level, state)
+        return hi, lo, self._log_total(state)
+
+    def run(self) -> float:
+        """Return the p-value (sum of the settled masses)."""
+        n_cols = len(self.cols)
+        thr = self.log_thr
+        root = tuple(sorted(self.ctx.rows))
+        hi, lo, log_tot = self._node_info(0, root)
+        if self.log_k + hi <= thr:  # every table counts
+            return 1.0
+        if self.log_k + lo > thr:  # cannot happen: the observed table is one
+            return 0.0
+        states: list[tuple[int, ...]] = [root]
+        node = np.zeros(1, dtype=np.int64)  # node index of each past path
+        a = np.array([self.log_k])  # log past weight, including log_k
+        m = np.array([1.0])  # multiplicity: the path mass is m * exp(a)
+        for level in range(n_cols - 2):
+            # Expand every surviving path by column `level`; the children's
+            # bounds are applied at once, so only undecided paths are built.
+            final = level + 1 == n_cols - 2
+            new_index: dict[tuple[int, ...], int] = {}
+            new_states: list[tuple[int, ...]] = []
+            info: list[tuple[float, float, float]] = []
+            parts_n: list[_IntArray] = []
+            parts_a: list[_FloatArray] = []
+            parts_m: list[_FloatArray] = []
+            cuts = np.flatnonzero(np.diff(node)) + 1
+            for i0, i1 in zip(
+                np.concatenate(([0], cuts)).tolist(),
+                np.concatenate((cuts, [node.shape[0]])).tolist(),
+                strict=True,
+            ):
+                state = states[int(node[i0])]
+                children, child_of_group, weight, mult = self.ctx.expand(level, state)
+                gid = np.empty(len(children), dtype=np.int64)
+                for j, child in enumerate(children):
+                    k = new_index.get(child)
+                    if k is None:
+                        k = len(new_states)
+                        new_index[child] = k
+                        new_states.append(child)
+                        info.append(self._node_info(level + 1, child))
+                    gid[j] = k
+                ch = gid[child_of_group]
+                ch_info = np.array([info[k] for k in ch.tolist()])
+                big_a = weight[:, None] + a[None, i0:i1]
+                big_m = mult[:, None] * m[None, i0:i1]
+                all_in = big_a + ch_info[:, 0:1] <= thr
+                if np.any(all_in):
+                    self.terms.append(_log_sum((np.log(big_m) + big_a + ch_info[:, 2:3])[all_in]))
+                keep = ~all_in & (big_a + ch_info[:, 1:2] <= thr)
+                if np.any(keep):
+                    parts_a.append(big_a[keep])
+                    parts_m.append(big_m[keep])
+                    parts_n.append(np.broadcast_to(ch[:, None], keep.shape)[keep])
+            if not parts_a:
+                break
+            node = np.concatenate(parts_n)
+            a = np.concatenate(parts_a)
+            m = np.concatenate(parts_m)
+            states = new_states
+            if final:
+                order = np.argsort(node, kind="stable")
+                node, a, m = node[order], a[order], m[order]
+                cuts = np.flatnonzero(np.diff(node)) + 1
+                for i0, i1 in zip(
+                    np.concatenate(([0], cuts)).tolist(),
+                    np.concatenate((cuts, [node.shape[0]])).tolist(),
+                    strict=True,
+                ):
+                    self._settle_final(states[int(node[i0])], a[i0:i1], m[i0:i1])
+                break
+            # sort by (node, a) and merge equal past weights (mass kept)
+            order = np.lexsort((a, node))
+            node, a, m = node[order], a[order], m[order]
+            new_group = np.ones(node.shape[0], dtype=bool)
+            new_group[1:] = (np.diff(node) != 0) | (np.diff(a) > _MERGE_TOL)
+            if not new_group.all():
+                first = np.flatnonzero(new_group)
+                gidx = np.cumsum(new_group) - 1
+                m = np.add.reduceat(m * np.exp(a - a[first][gidx]), first)
+                node, a = node[first], a[first]
+        if n_cols == 2:
+            self._settle_final(root, a, m)
+        if not self.terms:
+            return 0.0
+        return math.exp(_logsumexp_exact(self.terms))
+
+
+def _logsumexp_exact(logs: Sequence[float]) -> float:
+    """``log(sum(exp(logs)))`` with the largest term factored out and fsum."""
+    top = max(logs)
+    return top + math.log(math.fsum(math.exp(v - top) for v in logs))
+
+
+def fisher_freeman_halton(table: ArrayLike, max_tables: int = DEFAULT_MAX_TABLES) -> float:
+    """Exact two-sided Fisher (2 x 2) / Fisher--Freeman--Halton (r x c) p-value.
+
+    The p-value is the sum of the hypergeometric probabilities
+
+    .. math:: P(X) = \\frac{\\prod_i r_i! \\, \\prod_j c_j!}{n! \\, \\prod_{ij} x_{ij}!}
+
+    of all tables ``X`` with the observed margins whose probability is
+    ``<= P(observed) * (1 + REL_TOL)`` (``REL_TOL = 1e-7``, the relative
+    tolerance of R's ``fisher.test``).  It matches R's
+    ``fisher.test(x)$p.value`` (exact network algorithm, ``hybrid = FALSE``).
+
+    Parameters
+    ----------
+    table : array_like
+        Two-dimensional array of non-negative integer counts (lists, numpy
+        arrays, pandas DataFrames).  All-zero rows and columns are dropped
+        first; a table with fewer than two non-empty rows or columns carries
+        no evidence against independence and gives 1.0.
+    max_tables : int, optional
+        Refuse the computation when more than this many tables share the
+        observed margins (counted cheaply by :func:`count_tables`).  The
+        default, ``DEFAULT_MAX_TABLES = 10**11``, keeps every accepted table
+        well under a second on the development machine.  Measured
+        (median of repeated runs, one core): R's ``Job`` 4 x 4 example
+        (9.0e7 tables) ~10 ms; a 2 x 4 table with n = 64 ~2 ms; the slowest
+        stress case found under the bound (see the report in the module's
+        tests) ~0.2 s.
+
+    Returns
+    -------
+    float
+        The p-value, in ``(0, 1]``.
+
+    Raises
+    ------
+    ValueError
+        If the table is not two-dimensional or holds negative or
+        non-integer values.
+    ExactTooLarge
+        If ``count_tables(row_sums, col_sums) > max_tables``.
+
+    Notes
+    -----
+    The sum is accumulated from probabilities held as logarithms
+    (``gammaln``); terms are scaled by the largest one and added with
+    ``math.fsum``, and p-values close to 1 are summed directly (never as
+    ``1 - tail``), so no cancellation occurs.  Ties with the observed table
+    (exact in rational arithmetic) are always counted.
+
+    Examples
+    --------
+    >>> round(fisher_freeman_halton([[3, 1], [1, 3]]), 4)   # TeaTasting
+    0.4857
+    """
+    x = _as_count_table(table)
+    x = x[x.sum(axis=1) > 0][:, x.sum(axis=0) > 0]
+    if x.shape[0] < 2 or x.shape[1] < 2:
+        return 1.0
+    rows = [int(v) for v in x.sum(axis=1)]
+    cols = [int(v) for v in x.sum(axis=0)]
+    o_rows, o_cols = _oriented_margins(rows, cols)
+    ctx = _Context(o_rows, o_cols)
+    n_tables = ctx.excess_count(max_tables)
+    if n_tables is not None:
+        raise ExactTooLarge(
+            f"more than {max_tables} tables share these margins "
+            f"(at least {n_tables}); the exact test was not attempted"
+        )
+    n = int(x.sum())
+    lf = ctx.lfl
+    log_p_obs = (
+        math.fsum(lf[r] for r in rows)
+        + math.fsum(lf[c] for c in cols)
+        - lf[n]
+        - math.fsum(lf[v] for v in x.ravel().tolist())
+    )
+    log_thr = log_p_obs + math.log1p(REL_TOL)
+    p = _Network(ctx, log_thr).run()
+    return min(1.0, p)

@@ -1,0 +1,294 @@
+"""The whole run: every stage wired in order, outputs staged and published
+only when everything succeeded.
+
+``analyse`` computes (no output file); ``write_outputs`` writes a finished
+analysis under a root; ``run`` does both through a staging directory next to
+the destination, so that a failure at any stage leaves the previous outputs
+byte-identical.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .check import PValueCheck, load_expected_mismatches, pvalue_check
+from .codebook import Codebook, load_codebook
+from .coding import CodedResponses
+from .config import DEFAULT_ANALYSIS_PLAN, DEFAULT_CODEBOOK, DEFAULT_PUBLISHED, OutputPaths
+from .counts import count_by_group
+from .ingest import RawExport
+from .plan import AnalysisPlan, load_plan
+from .published import Published, Split, load_published, published_counts
+from .validation import load_responses
+
+__all__ = [
+    "OUTPUT_DIRS",
+    "Analysis",
+    "Inputs",
+    "analyse",
+    "check_published_counts",
+    "load_inputs",
+    "run",
+    "sha256",
+    "write_outputs",
+]
+
+# The directories `run` owns under its root, replaced as a whole.
+OUTPUT_DIRS = (Path("data") / "processed", Path("figures"), Path("reports"))
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Everything a run reads, loaded and validated."""
+
+    raw_path: Path
+    codebook: Codebook
+    plan: AnalysisPlan
+    published: Published
+    expected: pd.DataFrame
+    lang: str = "fr"
+    sheet: str | None = None
+
+
+def load_inputs(
+    raw_path: Path,
+    codebook_path: Path = DEFAULT_CODEBOOK,
+    plan_path: Path = DEFAULT_ANALYSIS_PLAN,
+    published_dir: Path = DEFAULT_PUBLISHED,
+    lang: str = "fr",
+    sheet: str | None = None,
+) -> Inputs:
+    codebook = load_codebook(codebook_path)
+    return Inputs(
+        raw_path=raw_path,
+        codebook=codebook,
+        plan=load_plan(plan_path, codebook),
+        published=load_published(published_dir),
+        expected=load_expected_mismatches(published_dir),
+        lang=lang,
+        sheet=sheet,
+    )
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """The results of every stage, before anything is written."""
+
+    inputs: Inputs
+    raw: RawExport
+    coded: CodedResponses
+    counts: pd.DataFrame
+    tables: dict[int, pd.DataFrame]
+    check: PValueCheck
+    published_check: PValueCheck
+    splits: list[Split] = field(default_factory=list)
+
+
+def check_published_counts(inputs: Inputs) -> tuple[PValueCheck, list[Split]]:
+    """The p-value check run directly on the published per-group counts."""
+    from .compare import annex_table
+
+    counts, splits = published_counts(inputs.published, inputs.plan, inputs.codebook)
+    tables = {a.number: annex_table(counts, inputs.plan, a, inputs.codebook) for a in inputs.plan.annexes}
+    inferred = frozenset(s.variable for s in splits if s.solutions)
+    check = pvalue_check(tables, inputs.published, inputs.expected, "published counts", inferred)
+    return check, splits
+
+
+def analyse(inputs: Inputs) -> Analysis:
+    """Run every stage on the export; write nothing."""
+    from .compare import annex_table
+
+    raw, coded = load_responses(inputs.raw_path, inputs.codebook, inputs.sheet)
+    counts = count_by_group(coded, inputs.plan)
+    tables = {a.number: annex_table(counts, inputs.plan, a, inputs.codebook) for a in inputs.plan.annexes}
+    published_check, splits = check_published_counts(inputs)
+    inferred = frozenset(s.variable for s in splits if s.solutions)
+    check = pvalue_check(tables, inputs.published, inputs.expected, "export", inferred)
+    return Analysis(
+        inputs=inputs,
+        raw=raw,
+        coded=coded,
+        counts=counts,
+        tables=tables,
+        check=check,
+        published_check=published_check,
+        splits=splits,
+    )
+
+
+def _processed_responses(coded: CodedResponses) -> pd.DataFrame:
+    frame = coded.frame.reset_index(drop=True)
+    return frame
+
+
+def write_outputs(
+    analysis: Analysis,
+    root: Path,
+    fail_at: str | None = None,
+) -> list[Path]:
+    """Write every output of ``analysis`` under ``root`` (DESIGN.md's layout).
+
+    ``fail_at`` names a stage at which to raise (tests inject late failures
+    through it to prove that nothing half-written is published).
+    """
+    from .annex import write_annexes_markdown, write_annexes_xlsx
+    from .writers import write_csv, write_parquet
+
+    paths = OutputPaths(root)
+    inputs = analysis.inputs
+    written: list[Path] = []
+
+    def stage(name: str, fn: Callable[[], Path | list[Path]]) -> None:
+        if fail_at == name:
+            raise RuntimeError(f"injected failure at stage '{name}'")
+        result = fn()
+        written.extend(result if isinstance(result, list) else [result])
+
+    responses = _processed_responses(analysis.coded)
+    notice = _notice(analysis)
+    stage(
+        "responses",
+        lambda: [
+            write_parquet(paths.responses_parquet, responses),
+            write_csv(paths.responses_csv, responses),
+        ],
+    )
+    stage("annexes", lambda: [write_csv(paths.annex_csv(n), t) for n, t in analysis.tables.items()])
+    stage(
+        "annexes_xlsx",
+        lambda: write_annexes_xlsx(
+            paths.annexes_xlsx, analysis.tables, inputs.plan, inputs.codebook, notice, inputs.lang
+        ),
+    )
+    stage(
+        "annexes_md",
+        lambda: write_annexes_markdown(
+            paths.annexes_md, analysis.tables, inputs.plan, inputs.codebook, notice, inputs.lang
+        ),
+    )
+    stage("pvalue_check", lambda: write_csv(paths.pvalue_check_csv, analysis.check.frame))
+    stage("manifest", lambda: _write_manifest(analysis, paths, written))
+    return written
+
+
+def _notice(analysis: Analysis) -> str:
+    if not analysis.raw.reconstructed:
+        return ""
+    if analysis.inputs.lang == "en":
+        return "Reconstructed data: rebuilt from the thesis' published aggregates (dmp-survey reconstruct)."
+    return "Données reconstituées à partir des agrégats publiés de la thèse (dmp-survey reconstruct)."
+
+
+def _versions() -> dict[str, str]:
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": platform.python_version()}
+    for name in (
+        "dmp-survey",
+        "pandas",
+        "numpy",
+        "scipy",
+        "statsmodels",
+        "matplotlib",
+        "openpyxl",
+        "pyarrow",
+        "typer",
+        "pyyaml",
+        "defusedxml",
+    ):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:  # pragma: no cover
+            out[name] = "not installed"
+    try:
+        from matplotlib import ft2font
+
+        out["freetype (matplotlib)"] = str(ft2font.__freetype_version__)
+    except ImportError:  # pragma: no cover
+        pass
+    return out
+
+
+def _write_manifest(analysis: Analysis, paths: OutputPaths, written: list[Path]) -> Path:
+    from .writers import write_json
+
+    inputs = analysis.inputs
+    published_files = sorted(p for p in inputs.published.directory.glob("*.csv"))
+    manifest = {
+        "input": {
+            "file": inputs.raw_path.name,
+            "sha256": sha256(inputs.raw_path),
+            "reconstructed": analysis.raw.reconstructed,
+        },
+        "codebook": {"file": inputs.codebook.path.name, "sha256": sha256(inputs.codebook.path)},
+        "analysis_plan": {"file": inputs.plan.path.name, "sha256": sha256(inputs.plan.path)},
+        "published_values": {p.name: sha256(p) for p in published_files},
+        "options": {"lang": inputs.lang, "sheet": inputs.sheet},
+        "versions": _versions(),
+        "outputs": {str(p.relative_to(paths.root).as_posix()): sha256(p) for p in sorted(written)},
+    }
+    return write_json(paths.manifest_json, manifest)
+
+
+def _publish(staging: Path, root: Path) -> None:
+    """Replace each output directory of ``root`` by its staged version,
+    restoring the previous ones if any move fails."""
+    moved: list[tuple[Path, Path | None]] = []
+    token = staging.name
+    try:
+        for sub in OUTPUT_DIRS:
+            new = staging / sub
+            target = root / sub
+            backup = None
+            if target.exists():
+                backup = target.with_name(f".{target.name}.old-{token}")
+                target.rename(backup)
+            moved.append((target, backup))
+            if new.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                new.rename(target)
+    except OSError:
+        for target, backup in reversed(moved):
+            if target.exists():
+                shutil.rmtree(target)
+            if backup is not None:
+                backup.rename(target)
+        raise
+    for _target, backup in moved:
+        if backup is not None:
+            shutil.rmtree(backup, ignore_errors=True)
+
+
+def run(inputs: Inputs, root: Path, fail_at: str | None = None) -> Analysis:
+    """Analyse, write into a staging directory next to the outputs, publish.
+
+    On any failure the staging directory is removed and the previous outputs
+    are left as they were.
+    """
+    analysis = analyse(inputs)
+    root.mkdir(parents=True, exist_ok=True)
+    staging = root / f".dmp-survey-staging-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        write_outputs(analysis, staging, fail_at=fail_at)
+        _publish(staging, root)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return analysis

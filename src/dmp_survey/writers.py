@@ -1,0 +1,161 @@
+"""Writers for every output format, each with an explicit engine and the same
+bytes on every run (no wall-clock time, no machine-specific stamp).
+
+Also the protections an output needs: spreadsheet formula injection (a free
+text answer starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return is
+written as text in xlsx and escaped in CSV) and characters an xlsx cannot hold.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+__all__ = [
+    "FIXED_TIMESTAMP",
+    "csv_safe",
+    "normalise_xlsx",
+    "write_csv",
+    "write_json",
+    "write_parquet",
+    "write_text",
+    "write_xlsx_sheets",
+    "xlsx_text",
+]
+
+# Written wherever a format wants a date (xlsx properties, zip entries): the
+# day the survey closed, so that the same inputs always give the same bytes.
+FIXED_TIMESTAMP = (2019, 3, 4, 0, 0, 0)
+_FIXED_ISO = "2019-03-04T00:00:00Z"
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Control characters the xlsx XML cannot carry (openpyxl raises on them).
+_ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def csv_safe(value: Any) -> Any:
+    """Escape a text that a spreadsheet would run as a formula (OWASP: prefix ``'``)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def xlsx_text(value: str, warn: Callable[[str], None] | None = None) -> str:
+    """Remove the characters an xlsx cannot hold, warning through ``warn``."""
+    cleaned = _ILLEGAL_XLSX.sub("", value)
+    if cleaned != value and warn is not None:
+        warn("control characters removed from a text answer (xlsx cannot store them)")
+    return cleaned
+
+
+def write_text(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="\n") as fh:
+        fh.write(text)
+    return path
+
+
+def write_json(path: Path, data: Any) -> Path:
+    return write_text(path, json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
+
+
+def write_csv(path: Path, frame: pd.DataFrame, float_format: str = "%.10g") -> Path:
+    """UTF-8 CSV, ``,`` separated, ``\\n`` line ends, floats to 10 significant
+    digits (enough to reproduce every printed value, stable across platforms),
+    text cells escaped against formula injection."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(csv_safe)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    out.to_csv(path, index=False, encoding="utf-8", lineterminator="\n", float_format=float_format)
+    return path
+
+
+def write_parquet(path: Path, frame: pd.DataFrame) -> Path:
+    """Parquet through pyarrow, without the pandas index, compression named."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_parquet(path, engine="pyarrow", index=False, compression="snappy")
+    return path
+
+
+def normalise_xlsx(path: Path) -> Path:
+    """Rewrite an xlsx so that the same content always has the same bytes.
+
+    openpyxl stamps ``docProps/core.xml`` with the wall clock on every save and
+    the zip entries carry it too: both are set to ``FIXED_TIMESTAMP``, entries
+    are written in a fixed order with fixed permissions.
+    """
+    with zipfile.ZipFile(path) as zin:
+        entries = [(info.filename, zin.read(info.filename)) for info in zin.infolist()]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zout:
+        for name, data in entries:
+            if name == "docProps/core.xml":
+                text = data.decode("utf-8")
+                text = re.sub(
+                    r"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)",
+                    rf"\g<1>{_FIXED_ISO}\g<3>",
+                    text,
+                )
+                data = text.encode("utf-8")
+            info = zipfile.ZipInfo(name, date_time=FIXED_TIMESTAMP)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            zout.writestr(info, data)
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+def write_xlsx_sheets(
+    path: Path,
+    sheets: Sequence[tuple[str, Iterable[Sequence[Any]]]],
+    *,
+    title: str = "",
+    description: str = "",
+    keywords: str = "",
+    column_widths: Mapping[str, Mapping[str, float]] | None = None,
+    bold_rows: dict[str, set[int]] | None = None,
+    warn: Callable[[str], None] | None = None,
+) -> Path:
+    """Write rows to an xlsx workbook (openpyxl), one sheet per entry.
+
+    Text cells are always stored as text, never as formulas, whatever their
+    first character; the file is then normalised (:func:`normalise_xlsx`).
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets:
+        ws = wb.create_sheet(title=name)
+        for r, row in enumerate(rows, start=1):
+            for c, value in enumerate(row, start=1):
+                if value is None or (isinstance(value, float) and pd.isna(value)):
+                    continue
+                if isinstance(value, str):
+                    value = xlsx_text(value, warn)
+                cell = ws.cell(row=r, column=c, value=value)
+                if isinstance(value, str):
+                    # openpyxl would turn "=…" into a formula: force text.
+                    cell.data_type = "s"
+                if bold_rows and r in bold_rows.get(name, set()):
+                    cell.font = Font(bold=True)
+        for letter, width in (column_widths or {}).get(name, {}).items():
+            ws.column_dimensions[letter].width = width
+    wb.properties.creator = "dmp-survey"
+    wb.properties.lastModifiedBy = "dmp-survey"
+    wb.properties.title = title
+    wb.properties.description = description
+    wb.properties.keywords = keywords
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return normalise_xlsx(path)

@@ -1,0 +1,100 @@
+"""The p-value regression check, on the shipped export and on the published counts."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from dmp_survey.check import load_expected_mismatches
+from dmp_survey.cli import app
+from dmp_survey.compare import statistics_tried
+from dmp_survey.config import DEFAULT_PUBLISHED, DEFAULT_RAW
+from dmp_survey.counts import focal_table
+from dmp_survey.pipeline import analyse, load_inputs
+from dmp_survey.published import published_counts
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def analysis():
+    return analyse(load_inputs(DEFAULT_RAW))
+
+
+@pytest.mark.parametrize("which", ["check", "published_check"])
+def test_at_least_50_of_54_published_pvalues_are_reproduced_on_both_paths(analysis, which):
+    result = getattr(analysis, which)
+    assert len(result.frame) == 54
+    assert result.count("match") >= 50
+    assert not result.failed
+    assert set(result.frame["status"]) == {"match", "expected_mismatch"}
+
+
+def test_both_paths_give_the_same_pvalues(analysis):
+    a = analysis.check.frame.set_index(["annex", "variable"])["recomputed"]
+    b = analysis.published_check.frame.set_index(["annex", "variable"])["recomputed"]
+    assert np.allclose(a, b.loc[a.index])
+
+
+def test_expected_mismatch_list_records_what_is_recomputed(published, plan, codebook):
+    expected = load_expected_mismatches(DEFAULT_PUBLISHED)
+    counts, _ = published_counts(published, plan, codebook)
+    for r in expected.itertuples():
+        focal = plan.annex(r.annex).focal
+        table = focal_table(counts, r.variable, focal, list(codebook[r.variable].codes))
+        tried = statistics_tried(table)
+        for name, value in tried.items():
+            listed = getattr(r, name)
+            assert (listed == "") == (value is None), (r.variable, name)
+            if value is not None:
+                assert float(listed) == pytest.approx(value, abs=5e-5), (r.annex, r.variable, name)
+        assert r.reason
+
+
+def test_check_command_passes_on_the_shipped_export():
+    result = runner.invoke(app, ["check"])
+    assert result.exit_code == 0, result.output
+    assert "50 of 54" in result.stdout
+
+
+def _published_copy(tmp_path):
+    target = tmp_path / "published"
+    shutil.copytree(DEFAULT_PUBLISHED, target)
+    return target
+
+
+def test_check_fails_when_a_value_outside_the_list_does_not_match(tmp_path):
+    published = _published_copy(tmp_path)
+    expected = published / "pvalue_expected_mismatches.csv"
+    lines = expected.read_text(encoding="utf-8").splitlines()
+    expected.write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")  # drop annex II Problèmes
+    result = runner.invoke(app, ["check", "--published", str(published)])
+    assert result.exit_code == 1
+    assert "annex 2 c8_problems: published 0.050" in result.stdout
+    assert "mismatch" in result.stdout
+
+
+def test_check_fails_when_a_listed_value_starts_to_match(tmp_path):
+    published = _published_copy(tmp_path)
+    expected = published / "pvalue_expected_mismatches.csv"
+    text = expected.read_text(encoding="utf-8").rstrip("\n")
+    row = '1,a2_sex,Sexe,0.306,0.3056,fisher_one_sided,,,,,,,"listed on purpose"'
+    expected.write_text(text + "\n" + row + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["check", "--published", str(published)])
+    assert result.exit_code == 1
+    assert "unexpected_match" in result.stdout
+
+
+def test_check_fails_when_a_published_value_is_changed(tmp_path):
+    published = _published_copy(tmp_path)
+    cells = published / "annex_cells.csv"
+    text = cells.read_text(encoding="utf-8")
+    assert "1,Sexe,a2_sex,,p,p_value,0.306,0.306" in text
+    cells.write_text(
+        text.replace("1,Sexe,a2_sex,,p,p_value,0.306,0.306", "1,Sexe,a2_sex,,p,p_value,0.307,0.307")
+    )
+    result = runner.invoke(app, ["check", "--published", str(published)])
+    assert result.exit_code == 1
