@@ -1,6 +1,7 @@
 # dmp-survey: every target is documented; `make` alone lists them.
 # On a fresh clone only python3 is needed: the first target that needs the
-# package creates .venv and installs it there.
+# package creates .venv and installs it there. Output targets are real files,
+# remade when the export, the code or the study data change.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -10,9 +11,10 @@ RAW    := data/raw/responses.xlsx
 STAMP  := $(VENV)/.installed
 SOURCES   := $(shell find src -name '*.py' -o -name '*.yaml')
 PUBLISHED := $(wildcard data/published/*.csv)
+CHROMIUM  ?= chromium
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint clean
+.PHONY: help install run figures report report-check check reconstruct test lint bench clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_.\/-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -24,6 +26,31 @@ $(STAMP): pyproject.toml
 	touch $@
 
 install: $(STAMP) ## Create .venv and install the package with its dev tools
+
+data/processed/manifest.json: $(STAMP) $(RAW) $(SOURCES) $(PUBLISHED)
+	$(DMP) run $(RAW)
+
+run: data/processed/manifest.json ## Regenerate every output (data/processed, figures, reports) from the export
+
+figures/figure_16.png: $(STAMP) $(RAW) $(SOURCES)
+	$(DMP) figures $(RAW)
+
+figures: figures/figure_16.png ## Regenerate figures 1-16 only
+
+reports/report.html: $(STAMP) $(RAW) $(SOURCES) $(PUBLISHED)
+	$(DMP) report $(RAW)
+
+report: reports/report.html ## Regenerate the HTML report only
+
+report-check: reports/report.html ## Render the report in headless Chromium (installed with apt-get if missing); screenshot in reports/report.png
+	@command -v $(CHROMIUM) >/dev/null 2>&1 || (apt-get update -q && apt-get install -y -q chromium)
+	$(BIN)/python scripts/render_report.py reports/report.html reports/report.png --chromium $(CHROMIUM)
+
+check: $(STAMP) ## Check the annex p-values against the published ones (exit 1 on any unexpected result)
+	$(DMP) check $(RAW)
+
+reconstruct: $(STAMP) ## Rebuild data/raw/responses.xlsx from the published aggregates
+	$(DMP) reconstruct
 
 test: $(STAMP) ## Run the test suite
 	$(BIN)/python -m pytest -q

@@ -26,3 +26,17 @@ def plan(codebook: Codebook) -> AnalysisPlan:
 @pytest.fixture(scope="session")
 def published() -> Published:
     return load_published(DEFAULT_PUBLISHED)
+
+
+@pytest.fixture(scope="session")
+def shipped_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`dmp-survey run data/raw/responses.xlsx --out ROOT` once for the session."""
+    from typer.testing import CliRunner
+
+    from dmp_survey.cli import app
+    from dmp_survey.config import DEFAULT_RAW
+
+    root = tmp_path_factory.mktemp("run")
+    result = CliRunner().invoke(app, ["run", str(DEFAULT_RAW), "--out", str(root)])
+    assert result.exit_code == 0, result.output
+    return root

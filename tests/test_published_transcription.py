@@ -69,7 +69,16 @@ TEXT_COLUMNS = [
     "annex",
     "claim",
     "note",
+    "relation",
+    "numerator",
+    "denominator",
+    "basis",
 ]
+# How the audit recomputes a text number: from the responses (data), from the
+# answer dates (first_answer/last_answer), from other printed numbers
+# (printed), or not at all (not_in_data: mails sent, GPs of the Somme…).
+BASES = {"data", "first_answer", "last_answer", "printed", "not_in_data"}
+RELATIONS = {"", "more_than", "about"}
 SPECIAL_VARIABLES = {"respondents", "invited", "gp_population", "usage_group", "period"}
 POPULATIONS = {
     "all",
@@ -486,6 +495,15 @@ def check_text_structure(df: pd.DataFrame, codebook: dict[str, Any], plan: dict[
             problems.append(f"{where}: a number about answers needs its population")
         if not r.claim.strip():
             problems.append(f"{where}: empty claim")
+        if r.basis not in BASES:
+            problems.append(f"{where}: unknown basis {r.basis!r}")
+        if r.relation not in RELATIONS:
+            problems.append(f"{where}: unknown relation {r.relation!r}")
+        for ref in (r.numerator, r.denominator):
+            if ref and ref not in set(df["id"]):
+                problems.append(f"{where}: {ref!r} is not the id of a text number")
+        if r.basis in {"first_answer", "last_answer"} and r.quantity != "date":
+            problems.append(f"{where}: answer dates are dates")
     return problems
 
 

@@ -48,6 +48,7 @@ PlanOpt = Annotated[Path, typer.Option("--plan", help="Analysis plan YAML (defau
 PublishedOpt = Annotated[
     Path, typer.Option("--published", help="Folder of the transcribed published values.")
 ]
+OutOpt = Annotated[Path, typer.Option("--out", help="Root folder of the outputs.")]
 LangOpt = Annotated[str, typer.Option("--lang", help="Language of labels, captions and report: fr or en.")]
 
 
@@ -106,7 +107,7 @@ def _lang(lang: str) -> str:
 @app.command()
 def run(
     raw: RawArg,
-    out: Annotated[Path, typer.Option("--out", help="Root folder of the outputs.")] = Path("."),
+    out: OutOpt = Path("."),
     codebook: CodebookOpt = DEFAULT_CODEBOOK,
     plan: PlanOpt = DEFAULT_ANALYSIS_PLAN,
     published: PublishedOpt = DEFAULT_PUBLISHED,
@@ -122,6 +123,75 @@ def run(
     typer.echo(f"{analysis.coded.n} respondents; outputs written under {out}")
     typer.echo(analysis.check.summary())
     typer.echo(analysis.published_check.summary())
+
+
+def _partial(
+    raw: Path,
+    out: Path,
+    codebook: Path,
+    plan: Path,
+    published: Path,
+    lang: str,
+    sheet: str | None,
+    parts: frozenset[str],
+) -> None:
+    from .pipeline import load_inputs
+    from .pipeline import run as run_pipeline
+
+    lang = _lang(lang)
+    _call(lambda: run_pipeline(load_inputs(raw, codebook, plan, published, lang, sheet), out, parts=parts))
+    typer.echo(f"{', '.join(sorted(parts))} written under {out}")
+
+
+@app.command()
+def figures(
+    raw: RawArg,
+    out: OutOpt = Path("."),
+    codebook: CodebookOpt = DEFAULT_CODEBOOK,
+    plan: PlanOpt = DEFAULT_ANALYSIS_PLAN,
+    published: PublishedOpt = DEFAULT_PUBLISHED,
+    lang: LangOpt = "fr",
+    sheet: SheetOpt = None,
+) -> None:
+    """Regenerate figures 1-16 only (figures/figure_NN.png and .svg)."""
+    _partial(raw, out, codebook, plan, published, lang, sheet, frozenset({"figures"}))
+
+
+@app.command()
+def report(
+    raw: RawArg,
+    out: OutOpt = Path("."),
+    codebook: CodebookOpt = DEFAULT_CODEBOOK,
+    plan: PlanOpt = DEFAULT_ANALYSIS_PLAN,
+    published: PublishedOpt = DEFAULT_PUBLISHED,
+    lang: LangOpt = "fr",
+    sheet: SheetOpt = None,
+) -> None:
+    """Regenerate the HTML report only (reports/report.html)."""
+    _partial(raw, out, codebook, plan, published, lang, sheet, frozenset({"reports"}))
+
+
+@app.command()
+def verify(
+    raw: RawArg,
+    out: OutOpt = Path("."),
+    codebook: CodebookOpt = DEFAULT_CODEBOOK,
+    plan: PlanOpt = DEFAULT_ANALYSIS_PLAN,
+    published: PublishedOpt = DEFAULT_PUBLISHED,
+    lang: LangOpt = "fr",
+    sheet: SheetOpt = None,
+) -> None:
+    """Rerun into a temporary folder and report every output whose hash differs from the manifest."""
+    from .pipeline import load_inputs
+    from .pipeline import verify as verify_outputs
+
+    lang = _lang(lang)
+    problems = _call(lambda: verify_outputs(load_inputs(raw, codebook, plan, published, lang, sheet), out))
+    for line in problems:
+        typer.echo(line)
+    if problems:
+        raise typer.Exit(1)
+    typer.echo("every output is reproduced byte for byte")
 
 
 @app.command()

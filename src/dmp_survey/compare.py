@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from .codebook import Codebook
-from .counts import focal_table
+from .counts import count_matrices, focal_table
 from .plan import AnalysisPlan, Annex
 
 __all__ = [
@@ -239,9 +239,10 @@ def annex_table(counts: pd.DataFrame, plan: AnalysisPlan, annex: Annex, codebook
         of the respondents of the column who answered (unrounded).
     """
     records = []
+    matrices = count_matrices(counts)
     for row in plan.rows:
         levels = list(codebook[row.variable].codes)
-        table = focal_table(counts, row.variable, annex.focal, levels)
+        table = focal_table(matrices, row.variable, annex.focal, levels)
         thesis = thesis_pvalue(table)
         modern = modern_statistics(table)
         totals = table.sum(axis=1)

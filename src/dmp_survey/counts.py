@@ -14,7 +14,7 @@ import pandas as pd
 from .coding import CodedResponses, evaluate
 from .plan import AnalysisPlan
 
-__all__ = ["COUNT_COLUMNS", "count_by_group", "focal_table"]
+__all__ = ["COUNT_COLUMNS", "count_by_group", "count_matrices", "focal_table"]
 
 COUNT_COLUMNS = ["variable", "level", "group", "n"]
 
@@ -62,25 +62,47 @@ def count_by_group(coded: CodedResponses, plan: AnalysisPlan) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)[COUNT_COLUMNS]
 
 
-def focal_table(counts: pd.DataFrame, variable: str, focal: str, levels: list[str]) -> np.ndarray:
+def count_matrices(counts: pd.DataFrame) -> dict[str, tuple[list[str], list[str], np.ndarray]]:
+    """Per variable: (groups, levels, groups × levels matrix of counts), built
+    once so that tables are then read without filtering the long frame."""
+    out = {}
+    for variable, sub in counts.groupby("variable", sort=False):
+        wide = sub.pivot_table(index="group", columns="level", values="n", aggfunc="sum", sort=False)
+        out[str(variable)] = (
+            [str(g) for g in wide.index],
+            [str(lv) for lv in wide.columns],
+            wide.fillna(0).to_numpy(dtype=np.int64),
+        )
+    return out
+
+
+def focal_table(
+    counts: pd.DataFrame | dict[str, tuple[list[str], list[str], np.ndarray]],
+    variable: str,
+    focal: str,
+    levels: list[str],
+) -> np.ndarray:
     """The 2 × L table of one annex row: focal group, then all other groups.
 
     Parameters
     ----------
-    counts : DataFrame
-        As returned by :func:`count_by_group` (or built from published counts).
+    counts : DataFrame or dict
+        As returned by :func:`count_by_group` (or built from published
+        counts), or its :func:`count_matrices`.
     variable, focal : str
     levels : list of str
         Answer levels in display order; every level is kept, empty or not.
     """
-    sub = counts[counts["variable"] == variable]
-    is_focal = sub["group"] == focal
-    focal_n = sub[is_focal].groupby("level", sort=False)["n"].sum()
-    other_n = sub[~is_focal].groupby("level", sort=False)["n"].sum()
-    return np.array(
-        [
-            [int(focal_n.get(level, 0)) for level in levels],
-            [int(other_n.get(level, 0)) for level in levels],
-        ],
-        dtype=np.int64,
-    )
+    if isinstance(counts, pd.DataFrame):
+        matrices = count_matrices(counts[counts["variable"] == variable])
+    else:
+        matrices = counts
+    groups, have, matrix = matrices[variable]
+    columns = [have.index(lv) if lv in have else -1 for lv in levels]
+    is_focal = np.array([g == focal for g in groups])
+    table = np.zeros((2, len(levels)), dtype=np.int64)
+    for j, c in enumerate(columns):
+        if c >= 0:
+            table[0, j] = matrix[is_focal, c].sum()
+            table[1, j] = matrix[~is_focal, c].sum()
+    return table

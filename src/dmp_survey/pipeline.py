@@ -29,6 +29,7 @@ from .published import Published, Split, load_published, published_counts
 from .validation import load_responses
 
 __all__ = [
+    "ALL_PARTS",
     "OUTPUT_DIRS",
     "Analysis",
     "Inputs",
@@ -37,6 +38,7 @@ __all__ = [
     "load_inputs",
     "run",
     "sha256",
+    "verify",
     "write_outputs",
 ]
 
@@ -96,6 +98,8 @@ class Analysis:
     tables: dict[int, pd.DataFrame]
     check: PValueCheck
     published_check: PValueCheck
+    descriptive: pd.DataFrame
+    audit: pd.DataFrame
     splits: list[Split] = field(default_factory=list)
 
 
@@ -112,7 +116,9 @@ def check_published_counts(inputs: Inputs) -> tuple[PValueCheck, list[Split]]:
 
 def analyse(inputs: Inputs) -> Analysis:
     """Run every stage on the export; write nothing."""
+    from .audit import audit
     from .compare import annex_table
+    from .describe import describe
 
     raw, coded = load_responses(inputs.raw_path, inputs.codebook, inputs.sheet)
     counts = count_by_group(coded, inputs.plan)
@@ -128,6 +134,8 @@ def analyse(inputs: Inputs) -> Analysis:
         tables=tables,
         check=check,
         published_check=published_check,
+        descriptive=describe(coded),
+        audit=audit(inputs.published, coded, tables, check, inputs.plan, inputs.codebook, raw.reconstructed),
         splits=splits,
     )
 
@@ -137,15 +145,23 @@ def _processed_responses(coded: CodedResponses) -> pd.DataFrame:
     return frame
 
 
+ALL_PARTS = frozenset({"processed", "figures", "reports"})
+
+
 def write_outputs(
     analysis: Analysis,
     root: Path,
     fail_at: str | None = None,
+    parts: frozenset[str] = ALL_PARTS,
 ) -> list[Path]:
-    """Write every output of ``analysis`` under ``root`` (DESIGN.md's layout).
+    """Write the outputs of ``analysis`` under ``root`` (DESIGN.md's layout).
 
-    ``fail_at`` names a stage at which to raise (tests inject late failures
-    through it to prove that nothing half-written is published).
+    ``parts`` selects the output directories: ``processed`` (data/processed),
+    ``figures``, ``reports``; the report needs the figures, which are then
+    drawn into ``root`` even when not selected (the caller publishes only the
+    selected directories). ``fail_at`` names a stage at which to raise (tests
+    inject late failures through it to prove that nothing half-written is
+    published).
     """
     from .annex import write_annexes_markdown, write_annexes_xlsx
     from .writers import write_csv, write_parquet
@@ -154,7 +170,11 @@ def write_outputs(
     inputs = analysis.inputs
     written: list[Path] = []
 
+    processed = "processed" in parts
+
     def stage(name: str, fn: Callable[[], Path | list[Path]]) -> None:
+        if not processed and name not in ("figures", "report"):
+            return
         if fail_at == name:
             raise RuntimeError(f"injected failure at stage '{name}'")
         result = fn()
@@ -183,8 +203,70 @@ def write_outputs(
         ),
     )
     stage("pvalue_check", lambda: write_csv(paths.pvalue_check_csv, analysis.check.frame))
-    stage("manifest", lambda: _write_manifest(analysis, paths, written))
+    stage("descriptive", lambda: write_csv(paths.descriptive_csv, analysis.descriptive))
+    stage("audit", lambda: write_csv(paths.audit_csv, analysis.audit))
+    figures: list[Path] = []
+
+    def draw() -> list[Path]:
+        from .figures import render_figures
+
+        figures.extend(
+            render_figures(
+                analysis.descriptive,
+                inputs.plan,
+                inputs.codebook,
+                paths.figures,
+                lang=inputs.lang,
+                reconstructed=analysis.raw.reconstructed,
+            )
+        )
+        return figures
+
+    if "figures" in parts or "reports" in parts:
+        stage("figures", draw)
+    if "reports" in parts:
+        stage("report", lambda: _write_report(analysis, paths, figures))
+    if processed:
+        stage("manifest", lambda: _write_manifest(analysis, paths, written))
     return written
+
+
+
+def _provenance(analysis: Analysis) -> dict[str, object]:
+    inputs = analysis.inputs
+    return {
+        "input": {"file": inputs.raw_path.name, "sha256": sha256(inputs.raw_path)},
+        "codebook": {"file": inputs.codebook.path.name, "sha256": sha256(inputs.codebook.path)},
+        "analysis_plan": {"file": inputs.plan.path.name, "sha256": sha256(inputs.plan.path)},
+        "published_values": {p.name: sha256(p) for p in sorted(inputs.published.directory.glob("*.csv"))},
+        "options": {"lang": inputs.lang, "sheet": inputs.sheet},
+        "versions": _versions(),
+    }
+
+
+def _write_report(analysis: Analysis, paths: OutputPaths, figures: list[Path]) -> Path:
+    from .report import ReportData, render_report
+    from .writers import write_text
+
+    inputs = analysis.inputs
+    pngs = sorted((int(p.stem.split("_")[1]), p) for p in figures if p.suffix == ".png")
+    data = ReportData(
+        codebook=inputs.codebook,
+        plan=inputs.plan,
+        n_respondents=analysis.coded.n,
+        input_name=inputs.raw_path.name,
+        reconstructed=analysis.raw.reconstructed,
+        descriptive=analysis.descriptive,
+        figures=pngs,
+        tables=analysis.tables,
+        check=analysis.check,
+        published_check=analysis.published_check,
+        audit=analysis.audit,
+        splits=analysis.splits,
+        provenance=_provenance(analysis),
+        lang=inputs.lang,
+    )
+    return write_text(paths.report_html, render_report(data))
 
 
 def _notice(analysis: Analysis) -> str:
@@ -229,31 +311,24 @@ def _versions() -> dict[str, str]:
 def _write_manifest(analysis: Analysis, paths: OutputPaths, written: list[Path]) -> Path:
     from .writers import write_json
 
-    inputs = analysis.inputs
-    published_files = sorted(p for p in inputs.published.directory.glob("*.csv"))
     manifest = {
-        "input": {
-            "file": inputs.raw_path.name,
-            "sha256": sha256(inputs.raw_path),
-            "reconstructed": analysis.raw.reconstructed,
-        },
-        "codebook": {"file": inputs.codebook.path.name, "sha256": sha256(inputs.codebook.path)},
-        "analysis_plan": {"file": inputs.plan.path.name, "sha256": sha256(inputs.plan.path)},
-        "published_values": {p.name: sha256(p) for p in published_files},
-        "options": {"lang": inputs.lang, "sheet": inputs.sheet},
-        "versions": _versions(),
+        **_provenance(analysis),
+        "reconstructed_input": analysis.raw.reconstructed,
         "outputs": {str(p.relative_to(paths.root).as_posix()): sha256(p) for p in sorted(written)},
     }
     return write_json(paths.manifest_json, manifest)
 
 
-def _publish(staging: Path, root: Path) -> None:
-    """Replace each output directory of ``root`` by its staged version,
-    restoring the previous ones if any move fails."""
+_PART_DIRS = {"processed": OUTPUT_DIRS[0], "figures": OUTPUT_DIRS[1], "reports": OUTPUT_DIRS[2]}
+
+
+def _publish(staging: Path, root: Path, parts: frozenset[str] = ALL_PARTS) -> None:
+    """Replace each selected output directory of ``root`` by its staged
+    version, restoring the previous ones if any move fails."""
     moved: list[tuple[Path, Path | None]] = []
     token = staging.name
     try:
-        for sub in OUTPUT_DIRS:
+        for sub in (d for part, d in _PART_DIRS.items() if part in parts):
             new = staging / sub
             target = root / sub
             backup = None
@@ -276,19 +351,60 @@ def _publish(staging: Path, root: Path) -> None:
             shutil.rmtree(backup, ignore_errors=True)
 
 
-def run(inputs: Inputs, root: Path, fail_at: str | None = None) -> Analysis:
+def run(
+    inputs: Inputs, root: Path, fail_at: str | None = None, parts: frozenset[str] = ALL_PARTS
+) -> Analysis:
     """Analyse, write into a staging directory next to the outputs, publish.
 
     On any failure the staging directory is removed and the previous outputs
-    are left as they were.
+    are left as they were. ``parts`` limits what is written and replaced
+    (``dmp-survey figures`` and ``report`` use it).
     """
     analysis = analyse(inputs)
     root.mkdir(parents=True, exist_ok=True)
     staging = root / f".dmp-survey-staging-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     try:
-        write_outputs(analysis, staging, fail_at=fail_at)
-        _publish(staging, root)
+        write_outputs(analysis, staging, fail_at=fail_at, parts=parts)
+        _publish(staging, root, parts)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return analysis
+
+
+def verify(inputs: Inputs, root: Path) -> list[str]:
+    """Rerun into a temporary folder and compare with the manifest under ``root``.
+
+    Returns one line per problem: an input whose hash is not the manifest's,
+    an output missing or changed since its run, an output a fresh run does not
+    reproduce byte for byte. Empty when everything is reproduced.
+    """
+    import json
+    import tempfile
+
+    paths = OutputPaths(root)
+    manifest_path = paths.manifest_json
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        from .errors import InputError
+
+        raise InputError(manifest_path, "no manifest: run `dmp-survey run` first") from None
+    problems = []
+    if manifest["input"]["sha256"] != sha256(inputs.raw_path):
+        problems.append(f"input {inputs.raw_path.name}: sha256 differs from the manifest's")
+    for rel, digest in manifest["outputs"].items():
+        path = root / rel
+        if not path.exists():
+            problems.append(f"{rel}: missing")
+        elif sha256(path) != digest:
+            problems.append(f"{rel}: changed since the run (sha256 differs from the manifest)")
+    with tempfile.TemporaryDirectory(prefix="dmp-survey-verify-") as tmp:
+        run(inputs, Path(tmp))
+        fresh = json.loads(OutputPaths(Path(tmp)).manifest_json.read_text(encoding="utf-8"))["outputs"]
+    for rel, digest in manifest["outputs"].items():
+        if fresh.get(rel) != digest:
+            problems.append(f"{rel}: a fresh run gives different bytes")
+    for rel in sorted(set(fresh) - set(manifest["outputs"])):
+        problems.append(f"{rel}: written by a fresh run but not in the manifest")
+    return problems

@@ -1,0 +1,363 @@
+"""Audit: every number the thesis prints about its respondents, recomputed from
+the coded responses, with a verdict.
+
+Statuses
+--------
+``match``          the data give the printed value at its printed precision;
+``rounding``       they give it under another common rounding (truncation);
+``mismatch``       they do not: ``recomputed`` holds the value consistent with
+                   the data, and ``note`` says when one respondent more or less
+                   would explain the printed value;
+``not_checkable``  the number needs data the responses do not hold (mails sent,
+                   GPs of the Somme), or, on the reconstructed export, data the
+                   thesis never published (the reconstruction was built from the
+                   very sentence that prints it).
+
+Printed annex percentages are also checked against their own printed count and
+denominator (``self_check``): a typo in the thesis is told apart from a
+disagreement with the data.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from .check import PValueCheck
+from .codebook import Codebook
+from .coding import CodedResponses, asked_mask
+from .plan import AnalysisPlan
+from .published import Published, compare_printed, parse_printed, percent_checks
+
+__all__ = ["AUDIT_COLUMNS", "audit"]
+
+AUDIT_COLUMNS = [
+    "location",
+    "claim",
+    "published",
+    "recomputed",
+    "status",
+    "note",
+    "source",
+    "id",
+    "section",
+    "quantity",
+    "variable",
+    "self_check",
+]
+
+_MONTHS = {
+    "janvier": 1, "january": 1, "fevrier": 2, "février": 2, "february": 2, "mars": 3, "march": 3,
+    "avril": 4, "april": 4, "mai": 5, "may": 5, "juin": 6, "june": 6, "juillet": 7, "july": 7,
+    "aout": 8, "août": 8, "august": 8, "septembre": 9, "september": 9, "octobre": 10,
+    "october": 10, "novembre": 11, "november": 11, "decembre": 12, "décembre": 12, "december": 12,
+}  # fmt: skip
+
+
+def _parse_date(text: str) -> date | None:
+    m = re.match(r"(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-zéûè]+)(?:\s+(\d{4}))?", text.strip())
+    if not m or m.group(3) is None:
+        return None
+    month = _MONTHS.get(m.group(2).lower())
+    return date(int(m.group(3)), month, int(m.group(1))) if month else None
+
+
+def _format_like(printed: str, value: float) -> str:
+    """``value`` written with the printed number's decimals, comma and % sign."""
+    p = parse_printed(printed.replace("<", ""))
+    text = f"{value:.{p.decimals}f}"
+    if "," in printed:
+        text = text.replace(".", ",")
+    if printed.strip().endswith("%"):
+        text += " %" if " %" in printed else "%"
+    return text
+
+
+def _one_respondent(printed: str, n: int, den: int) -> str:
+    """Say which single-respondent change would give the printed percentage."""
+    options = [
+        (n + 1, den, "one respondent more in the numerator"),
+        (n - 1, den, "one respondent fewer in the numerator"),
+        (n, den + 1, "one respondent more in the denominator"),
+        (n, den - 1, "one respondent fewer in the denominator"),
+        (n + 1, den + 1, "one respondent more, counted in both"),
+        (n - 1, den - 1, "one respondent fewer, counted in both"),
+    ]
+    for a, b, what in options:
+        if 0 <= a <= b and b > 0 and compare_printed(printed, 100 * a / b) == "match":
+            return f"{a}/{b} would print {printed}: {what}"
+    return ""
+
+
+def _population(frame: pd.DataFrame, population: str, group_variable: str) -> np.ndarray:
+    groups = frame[group_variable].astype(str).to_numpy()
+    return {
+        "": np.ones(len(frame), dtype=bool),
+        "all": np.ones(len(frame), dtype=bool),
+        "asked": np.ones(len(frame), dtype=bool),
+        "regular": groups == "regular",
+        "occasional": groups == "occasional",
+        "never": groups == "never",
+        "not_regular": groups != "regular",
+        "not_occasional": groups != "occasional",
+        "users": groups != "never",
+    }[population]
+
+
+def _annex_rows(
+    published: Published,
+    tables: dict[int, pd.DataFrame],
+    check: PValueCheck,
+    plan: AnalysisPlan,
+    codebook: Codebook,
+) -> list[dict[str, object]]:
+    cells = published.annex_cells
+    self_checks = percent_checks(published, plan).set_index(["annex", "variable", "level", "column"])[
+        "status"
+    ]
+    checked = check.frame.set_index(["annex", "variable"])
+    headers = published.annex_groups.set_index(["annex", "column"])
+    cell_index = {
+        number: {(r["variable"], r["level"]): r for r in table.to_dict("records")}
+        for number, table in tables.items()
+    }
+    records: list[dict[str, object]] = []
+    for r in cells.itertuples(index=False):
+        annex = plan.annex(int(r.annex))
+        row = plan.row(r.variable)
+        where = f"Annexe {annex.roman} · {r.row}"
+        source = {
+            "source": "annex",
+            "id": "",
+            "section": "ANNEXES",
+            "quantity": r.quantity,
+            "variable": r.variable,
+        }
+        if r.quantity == "p_value":
+            c = checked.loc[(int(r.annex), r.variable)]
+            status = "match" if c["status"] in ("match", "unexpected_match") else "mismatch"
+            note = c["reason"] or (
+                "counts include the unprinted answers inferred from the published p-values"
+                if c["counts"] == "inferred"
+                else ""
+            )
+            records.append(
+                {
+                    "location": f"{where} · p",
+                    "claim": f"p-value of the row ({c['test']})",
+                    "published": r.printed,
+                    "recomputed": f"{c['recomputed']:.4f}",
+                    "status": status,
+                    "note": note,
+                    "self_check": "",
+                    **source,
+                }
+            )
+            continue
+        cell = cell_index[int(r.annex)][(r.variable, r.level)]
+        side = "focal" if r.column == "focal" else "other"
+        group_label = (annex.focal_label if side == "focal" else annex.other_label)["fr"]
+        n = int(cell[f"n_{side}"])
+        den = int(cell[f"n_{side}_total"])
+        level_label = row.level_labels.get(r.level) or codebook[r.variable].answer(r.level).fr
+        location = f"{where} · {level_label} · {group_label}"
+        if r.quantity == "count":
+            recomputed, status = str(n), "match" if int(r.printed) == n else "mismatch"
+            claim = f"number answering '{level_label}' among {group_label}"
+            self_check = ""
+        elif r.quantity == "denominator":
+            recomputed, status = str(den), "match" if int(r.printed) == den else "mismatch"
+            claim = f"number asked among {group_label}"
+            self_check = ""
+        else:
+            pct = 100.0 * n / den if den else float("nan")
+            status = compare_printed(r.printed, pct)
+            recomputed = _format_like(r.printed.strip("()"), pct)
+            claim = f"percentage answering '{level_label}' among {group_label} ({n}/{den})"
+            self_check = str(self_checks.get((int(r.annex), r.variable, r.level, r.column), ""))
+        note = ""
+        if status != "match" and r.quantity == "percent":
+            note = {
+                "mismatch": f"the printed percentage does not follow from the printed count ({n}/{den})",
+                "rounding": f"the printed percentage truncates {n}/{den} instead of rounding it",
+            }.get(self_check, "")
+        records.append(
+            {
+                "location": location,
+                "claim": claim,
+                "published": r.printed,
+                "recomputed": recomputed,
+                "status": status,
+                "note": note,
+                "self_check": self_check,
+                **source,
+            }
+        )
+    for r in published.annex_groups.itertuples(index=False):
+        annex = plan.annex(int(r.annex))
+        table = tables[int(r.annex)]
+        side = "focal" if r.column == "focal" else "other"
+        # The group sizes are the column totals of a row every respondent answered.
+        full = table[table["variable"] == plan.rows[0].variable].iloc[0]
+        n = int(full[f"n_{side}_total"])
+        label = headers.loc[(int(r.annex), r.column), "group_label"]
+        records.append(
+            {
+                "location": f"Annexe {annex.roman} · en-tête · {label}",
+                "claim": "size of the column's group",
+                "published": r.printed,
+                "recomputed": str(n),
+                "status": "match" if int(r.printed) == n else "mismatch",
+                "note": "",
+                "self_check": "",
+                "source": "annex",
+                "id": "",
+                "section": "ANNEXES",
+                "quantity": "count",
+                "variable": plan.group_variable,
+            }
+        )
+    return records
+
+
+def _text_rows(
+    published: Published,
+    coded: CodedResponses,
+    tables: dict[int, pd.DataFrame],
+    check: PValueCheck,
+    plan: AnalysisPlan,
+    codebook: Codebook,
+    reconstructed: bool,
+) -> list[dict[str, object]]:
+    frame = coded.frame
+    text = published.text_numbers
+    printed_by_id = dict(zip(text["id"], text["printed"], strict=True))
+    checked = check.frame.set_index(["annex", "variable"])
+    records: list[dict[str, object]] = []
+    stamps = frame["timestamp"].dropna() if "timestamp" in frame else pd.Series(dtype="datetime64[ns]")
+    for r in text.itertuples(index=False):
+        base = {
+            "location": f"{r.section} · « {r.fragment} »",
+            "claim": r.claim,
+            "published": r.printed,
+            "source": "text",
+            "id": r.id,
+            "section": r.section,
+            "quantity": r.quantity,
+            "variable": r.variable,
+            "self_check": "",
+        }
+        note = r.note
+        recomputed = ""
+        status = "not_checkable"
+        unpublished = r.variable in codebook and not codebook[r.variable].published
+        if r.basis == "not_in_data":
+            note = "not in the responses" + (f"; {note}" if note else "")
+        elif r.basis in ("first_answer", "last_answer"):
+            when = _parse_date(r.printed)
+            if len(stamps) and when is not None:
+                got = (stamps.min() if r.basis == "first_answer" else stamps.max()).date()
+                recomputed = got.isoformat()
+                status = "match" if got == when else "mismatch"
+            else:
+                note = "no answer dates in the export" if not len(stamps) else "date without a year"
+        elif r.quantity == "p_value":
+            c = checked.loc[(int(r.annex), r.variable)]
+            recomputed = f"{c['recomputed']:.4f}"
+            status = compare_printed(r.printed, float(c["recomputed"]))
+            if status == "rounding":
+                status = "mismatch"
+            if c["reason"] and status != "match":
+                note = f"{note}; {c['reason']}" if note else c["reason"]
+        elif r.basis == "printed":
+            num = float(parse_printed(printed_by_id[r.numerator]).value)
+            den = float(parse_printed(printed_by_id[r.denominator]).value)
+            value = 100 * num / den
+            recomputed = _format_like(r.printed, value)
+            status = compare_printed(r.printed, value)
+            note = f"from the printed {printed_by_id[r.numerator]} and {printed_by_id[r.denominator]}" + (
+                f"; {note}" if note else ""
+            )
+        elif r.variable == "respondents":
+            n = len(frame)
+            if r.quantity == "count":
+                recomputed, status = str(n), "match" if int(r.printed) == n else "mismatch"
+            else:
+                den = float(parse_printed(printed_by_id[r.denominator]).value)
+                value = 100 * n / den
+                recomputed = _format_like(r.printed, value)
+                status = compare_printed(r.printed, value)
+        else:
+            pop = _population(frame, r.population, plan.group_variable)
+            variable = r.variable
+            levels = r.levels.split("|") if r.levels else []
+            values = frame[variable].astype(object)
+            answered = pop & values.notna().to_numpy()
+            if variable in codebook:
+                answered &= asked_mask(codebook[variable], frame)
+            hit = answered & values.isin(levels).to_numpy()
+            n, den = int(hit.sum()), int(answered.sum())
+            if r.quantity == "count":
+                recomputed = str(n)
+                status = "match" if int(r.printed) == n else "mismatch"
+            elif r.quantity == "ratio":
+                recomputed = f"{n}/{den}"
+                status = "match" if r.printed.replace(" ", "") == recomputed else "mismatch"
+            else:
+                value = 100 * n / den if den else float("nan")
+                recomputed = _format_like(r.printed, value) + f" ({n}/{den})"
+                if r.relation == "more_than":
+                    status = "match" if value > float(parse_printed(r.printed).value) else "mismatch"
+                elif r.relation == "about":
+                    status = compare_printed(re.sub(r"[.,]\d+", "", r.printed), value)
+                else:
+                    status = compare_printed(r.printed, value)
+                if status == "mismatch":
+                    extra = _one_respondent(r.printed, n, den)
+                    if extra:
+                        note = f"{extra}; {note}" if note else extra
+            if unpublished and reconstructed:
+                status = "not_checkable"
+                note = (
+                    "the thesis never published this question's answers: the reconstructed export was "
+                    "built from this very sentence" + (f"; {note}" if note else "")
+                )
+        records.append({**base, "recomputed": recomputed, "status": status, "note": note})
+    return records
+
+
+def audit(
+    published: Published,
+    coded: CodedResponses,
+    tables: dict[int, pd.DataFrame],
+    check: PValueCheck,
+    plan: AnalysisPlan,
+    codebook: Codebook,
+    reconstructed: bool = False,
+) -> pd.DataFrame:
+    """Recompute every transcribed number.
+
+    Parameters
+    ----------
+    tables : dict
+        Annex number → annex table computed from ``coded``.
+    check : PValueCheck
+        The p-value check on the same tables (p-values are audited through it).
+    reconstructed : bool
+        The responses are the reconstruction (claims about questions the thesis
+        never published are then ``not_checkable``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``AUDIT_COLUMNS``: ``location, claim, published, recomputed, status``,
+        then ``note``, ``source`` (annex or text), ``id`` (text numbers),
+        ``section``, ``quantity``, ``variable`` and ``self_check`` (a printed
+        annex percentage against its own printed count).
+    """
+    rows = _annex_rows(published, tables, check, plan, codebook)
+    rows += _text_rows(published, coded, tables, check, plan, codebook, reconstructed)
+    return pd.DataFrame.from_records(rows, columns=AUDIT_COLUMNS)

@@ -1,0 +1,450 @@
+"""Figures 1–16 of the thesis, drawn from the descriptive table.
+
+Three separate steps: :func:`figure_data` takes the numbers of one figure from
+the descriptive table (the same numbers as ``descriptive.csv``, nothing
+recounted), :func:`plot_figure` draws them on an ``Axes``, :func:`save_figure`
+writes PNG and SVG files whose bytes do not change from run to run.
+:func:`render_figures` chains them for the analysis plan's 16 figures.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+# Files only, never a window: the same output on a headless server and a laptop.
+matplotlib.use("Agg")
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.backend_bases import RendererBase
+from matplotlib.figure import Figure as MplFigure
+from matplotlib.text import Text
+from matplotlib.transforms import Bbox
+
+from .codebook import Codebook, QuestionType
+from .describe import MISSING
+from .plan import AnalysisPlan, Figure
+from .style import (
+    BAR_COLOUR,
+    DPI,
+    FIGURE_WIDTH_IN,
+    FONT_SIZE,
+    FOOTER_COLOUR,
+    MIN_FONT_SIZE,
+    NOTE_COLOUR,
+    NOTE_SIZE,
+    RC_PARAMS,
+    SUBTITLE_SIZE,
+    TITLE_SIZE,
+    UNPUBLISHED_BAR_COLOUR,
+    figure_height,
+)
+
+__all__ = [
+    "FigureData",
+    "bar_label",
+    "figure_data",
+    "format_percent",
+    "new_figure",
+    "plot_figure",
+    "render_figures",
+    "save_figure",
+]
+
+LANGUAGES = ("fr", "en")
+
+# Labels longer than this turn the chart horizontal (a wrapped label under a
+# vertical bar would take more lines than it can hold).
+_HORIZONTAL_FROM = 18
+_WRAP_HORIZONTAL = 30
+_WRAP_VERTICAL = 16
+
+_TEXTS = {
+    "fr": {
+        "unpublished_reconstructed": "données non publiées — reconstituées",
+        "unpublished": "données non publiées dans la thèse",
+        "missing_one": "1 réponse manquante (non représentée)",
+        "missing_many": "{k} réponses manquantes (non représentées)",
+        "footer": "Source : export reconstitué à partir des agrégats publiés dans la thèse",
+    },
+    "en": {
+        "unpublished_reconstructed": "data not published — reconstructed",
+        "unpublished": "data not published in the thesis",
+        "missing_one": "1 missing answer (not shown)",
+        "missing_many": "{k} missing answers (not shown)",
+        "footer": "Source: export reconstructed from the aggregates published in the thesis",
+    },
+}
+
+
+@dataclass(frozen=True)
+class FigureData:
+    """Everything one figure shows, taken from the descriptive table.
+
+    Attributes
+    ----------
+    number : int
+        Figure number in the thesis.
+    variable : str
+        Question id.
+    lang : str
+        ``"fr"`` or ``"en"``.
+    title : str
+        "Figure N : caption", the caption as the thesis prints it.
+    subtitle : str
+        The plan's denominator wording with ``{n}`` filled in.
+    codes, labels : tuple of str
+        Answer codes and their labels, in questionnaire order (the order of
+        the scale for ordered questions).
+    counts : tuple of int
+        ``n`` of each answer, from the descriptive table.
+    percents : tuple of float
+        ``percent`` of each answer (of ``denominator``), from the same table.
+    denominator : int
+        Respondents the question was asked to (missing answers included).
+    missing : int
+        Missing answers among them: counted in the denominator, not drawn.
+    horizontal : bool
+        Horizontal bars (long labels).
+    ordered : bool
+        The answers form a scale (ordered or Likert question).
+    anchors : tuple of (str, str) or None
+        Labels of the two ends of a Likert scale ("Aucun intérêt", "Très
+        intéressant").
+    published : bool
+        False when the thesis never printed the question's distribution.
+    note : str or None
+        The "not published" note (figures 11, 12, 16), None otherwise.
+    missing_note : str or None
+        How many missing answers are not drawn, None when there are none.
+    footer : str or None
+        Where the data come from, when they are the reconstructed export.
+    """
+
+    number: int
+    variable: str
+    lang: str
+    title: str
+    subtitle: str
+    codes: tuple[str, ...]
+    labels: tuple[str, ...]
+    counts: tuple[int, ...]
+    percents: tuple[float, ...]
+    denominator: int
+    missing: int
+    horizontal: bool
+    ordered: bool
+    anchors: tuple[str, str] | None
+    published: bool
+    note: str | None
+    missing_note: str | None
+    footer: str | None
+
+    @property
+    def bar_labels(self) -> tuple[str, ...]:
+        """The text on each bar: "24 (37,5 %)" in French, "24 (37.5%)" in English."""
+        return tuple(bar_label(n, p, self.lang) for n, p in zip(self.counts, self.percents, strict=True))
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """Every note shown under the chart, in drawing order."""
+        return tuple(t for t in (self.note, self.missing_note, self.footer) if t)
+
+
+def format_percent(value: float, lang: str = "fr") -> str:
+    """One decimal, rounded half up as the thesis does; decimal comma in French.
+
+    >>> format_percent(37.5), format_percent(20.3125, "en")
+    ('37,5', '20.3')
+    """
+    if value is None or np.isnan(value):
+        return "–"
+    # repr() is the shortest decimal that round-trips: 0.35 stays 0.35, not 0.34999….
+    text = str(Decimal(repr(float(value))).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+    return text.replace(".", ",") if lang != "en" else text
+
+
+def bar_label(n: int, percent: float, lang: str = "fr") -> str:
+    """ "24 (37,5 %)" (French typography: space before %) or "24 (37.5%)"."""
+    if percent is None or np.isnan(percent):
+        return f"{n} (–)"  # nobody was asked
+    if lang == "en":
+        return f"{n} ({format_percent(percent, lang)}%)"
+    return f"{n} ({format_percent(percent, lang)} %)"
+
+
+def figure_data(
+    descriptive: pd.DataFrame,
+    figure: Figure,
+    codebook: Codebook,
+    lang: str = "fr",
+    reconstructed: bool = False,
+) -> FigureData:
+    """Collect what ``figure`` shows from the descriptive table.
+
+    Parameters
+    ----------
+    descriptive : DataFrame
+        As returned by :func:`dmp_survey.describe.describe` (or read back from
+        ``descriptive.csv``): the only source of the numbers.
+    figure : Figure
+        The analysis plan's entry (variable, caption, denominator wording).
+    codebook : Codebook
+        Answer labels, their order, Likert anchors, and ``published``.
+    lang : {"fr", "en"}
+    reconstructed : bool
+        The data are the export reconstructed from the published aggregates:
+        say so in a footer, and mark unpublished questions "reconstructed".
+
+    Raises
+    ------
+    ValueError
+        Unknown language, or the table lacks the variable or one of its levels.
+    """
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language '{lang}'; expected one of {', '.join(LANGUAGES)}")
+    q = codebook[figure.variable]
+    rows = descriptive[descriptive["variable"].astype(str) == figure.variable]
+    if rows.empty:
+        raise ValueError(f"figure {figure.number}: '{figure.variable}' is not in the descriptive table")
+    by_level = rows.set_index(rows["level"].astype(str))
+    absent = [c for c in q.codes if c not in by_level.index]
+    if absent:
+        raise ValueError(
+            f"figure {figure.number}: level '{absent[0]}' of '{figure.variable}' "
+            "is not in the descriptive table"
+        )
+    counts = tuple(int(by_level.at[c, "n"]) for c in q.codes)
+    percents = tuple(float(by_level.at[c, "percent"]) for c in q.codes)
+    denominator = int(rows["denominator"].iloc[0])
+    missing = int(by_level.at[MISSING, "n"]) if MISSING in by_level.index else 0
+    labels = tuple(a.label(lang) for a in q.answers)
+    likert = q.type is QuestionType.LIKERT
+    anchors = None
+    if likert and q.anchors:
+        anchors = (str(q.anchors["low"][lang]), str(q.anchors["high"][lang]))
+    texts = _TEXTS[lang]
+    note = None
+    if not q.published:
+        note = texts["unpublished_reconstructed"] if reconstructed else texts["unpublished"]
+    missing_note = None
+    if missing:
+        missing_note = texts["missing_one"] if missing == 1 else texts["missing_many"].format(k=missing)
+    wording = figure.denominator.get(lang) or figure.denominator["fr"]
+    return FigureData(
+        number=figure.number,
+        variable=figure.variable,
+        lang=lang,
+        title=figure.title(lang),
+        subtitle=wording.format(n=denominator),
+        codes=q.codes,
+        labels=labels,
+        counts=counts,
+        percents=percents,
+        denominator=denominator,
+        missing=missing,
+        horizontal=not likert and max(len(label) for label in labels) > _HORIZONTAL_FROM,
+        ordered=q.is_ordered,
+        anchors=anchors,
+        published=q.published,
+        note=note,
+        missing_note=missing_note,
+        footer=texts["footer"] if reconstructed else None,
+    )
+
+
+# --- drawing -------------------------------------------------------------------
+
+
+def _tick_labels(data: FigureData) -> list[str]:
+    if data.anchors is not None:
+        low, high = data.anchors
+        ticks = list(data.labels)
+        ticks[0] = f"{ticks[0]}\n{low}"
+        ticks[-1] = f"{ticks[-1]}\n{high}"
+        return ticks
+    width = _WRAP_HORIZONTAL if data.horizontal else _WRAP_VERTICAL
+    return [textwrap.fill(label, width=width, break_long_words=False) for label in data.labels]
+
+
+def _frame(ax: Axes) -> Callable[[RendererBase], Bbox]:
+    """The chart with its tick labels: titles and notes are aligned on its left
+    edge (the left of the long labels of a horizontal chart), the notes start
+    under its bottom edge (under the labels of a vertical chart)."""
+
+    # Every annotation placed from the frame asks for it at each layout pass
+    # and each draw; the axis extents are costly, and change only when the
+    # axes move or the output resolution changes.
+    cache: dict[tuple[object, ...], Bbox] = {}
+
+    def bbox(renderer: RendererBase) -> Bbox:
+        key = (id(renderer), tuple(ax.get_position().bounds), ax.figure.dpi)
+        if key not in cache:
+            boxes = [ax.get_window_extent(renderer)]
+            for axis in (ax.xaxis, ax.yaxis):
+                if axis.get_visible():
+                    tight = axis.get_tightbbox(renderer)
+                    if tight is not None:
+                        boxes.append(tight)
+            cache.clear()
+            cache[key] = Bbox.union(boxes)
+        return cache[key]
+
+    return bbox
+
+
+def plot_figure(ax: Axes, data: FigureData) -> Axes:
+    """Draw one figure on ``ax``: bars labelled "n (x,x %)", the caption as
+    title, the denominator as subtitle, then the notes and footer under the
+    chart. Missing answers are not drawn. Returns ``ax``."""
+    colour = BAR_COLOUR if data.published else UNPUBLISHED_BAR_COLOUR
+    positions = np.arange(len(data.counts))
+    top = max(max(data.counts, default=0), 1)
+    ticks = _tick_labels(data)
+    if data.horizontal:
+        bars = ax.barh(positions, data.counts, height=0.62, color=colour, zorder=2)
+        ax.set_yticks(positions, ticks)
+        ax.invert_yaxis()  # first answer of the questionnaire on top
+        # Room on the right of the longest bar for its label "27 (42,2 %)",
+        # which is wider when the counts have more digits.
+        widest = max((len(label) for label in data.bar_labels), default=0)
+        ax.set_xlim(0, top * (1 + 0.04 * widest))
+        ax.xaxis.set_visible(False)
+        ax.spines["bottom"].set_visible(False)
+        ax.tick_params(axis="y", length=0, pad=6)
+        ax.set_ylim(len(positions) - 0.4, -0.6)
+    else:
+        bars = ax.bar(positions, data.counts, width=0.62, color=colour, zorder=2)
+        ax.set_xticks(positions, ticks)
+        ax.set_ylim(0, top * 1.16)
+        ax.set_xlim(-0.6, len(positions) - 0.4)
+        ax.yaxis.set_visible(False)
+        ax.spines["left"].set_visible(False)
+        ax.tick_params(axis="x", length=0, pad=5)
+    # The bars carry their own numbers, so the value axis is left out.
+    ax.bar_label(bars, labels=list(data.bar_labels), padding=3, fontsize=FONT_SIZE)
+
+    frame = _frame(ax)
+    subtitle = ax.annotate(
+        data.subtitle,
+        xy=(0, 1),
+        xycoords=frame,
+        xytext=(0, 6),
+        textcoords="offset points",
+        ha="left",
+        va="bottom",
+        fontsize=SUBTITLE_SIZE,
+        color="#333333",
+    )
+    # The caption is the title; an annotation rather than ``set_title`` so
+    # that it starts where the labels start, not where the bars start.
+    ax.annotate(
+        data.title,
+        xy=(0, 1),
+        xycoords=(frame, subtitle),
+        xytext=(0, 4),
+        textcoords="offset points",
+        ha="left",
+        va="bottom",
+        fontsize=TITLE_SIZE,
+        fontweight="bold",
+        gid="figure-title",
+    )
+
+    above: Callable[[RendererBase], Bbox] | Text = frame
+    gap = 10.0
+    for text, kind in ((data.note, "note"), (data.missing_note, "missing"), (data.footer, "footer")):
+        if not text:
+            continue
+        style: dict[str, Any] = {"fontsize": NOTE_SIZE, "color": "#333333"}
+        if kind == "note":
+            style = {
+                "fontsize": NOTE_SIZE,
+                "color": NOTE_COLOUR,
+                "fontweight": "bold",
+                "bbox": {"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": NOTE_COLOUR},
+            }
+        elif kind == "footer":
+            style = {"fontsize": MIN_FONT_SIZE, "color": FOOTER_COLOUR, "fontstyle": "italic"}
+        above = ax.annotate(
+            text,
+            xy=(0, 0),
+            xycoords=(frame, above),
+            # The boxed note is moved right by its padding to align its box.
+            xytext=(3 if kind == "note" else 0, -gap),
+            textcoords="offset points",
+            ha="left",
+            va="top",
+            gid=f"figure-{kind}",
+            **style,
+        )
+        gap = 9.0 if kind == "note" else 4.0
+    return ax
+
+
+def new_figure(data: FigureData) -> MplFigure:
+    """A 16 cm wide figure (constrained layout), tall enough for its bars.
+
+    Call inside ``matplotlib.rc_context(RC_PARAMS)``. Not registered with
+    pyplot: nothing to close, nothing kept between figures."""
+    height = figure_height(len(data.counts), data.horizontal)
+    extra = sum(0.2 for _ in data.notes)
+    return MplFigure(figsize=(FIGURE_WIDTH_IN, height + extra), dpi=DPI, layout="constrained")
+
+
+# --- saving --------------------------------------------------------------------
+
+
+def _style(extra: Mapping[str, Any] | None = None) -> AbstractContextManager[None]:
+    # rc_context's stubs want literal rcParams keys; the style is a plain mapping.
+    rc: Any = {**RC_PARAMS, **(extra or {})}
+    return matplotlib.rc_context(rc)
+
+
+def save_figure(fig: MplFigure, png_path: Path, svg_path: Path, number: int) -> tuple[Path, Path]:
+    """Write ``fig`` as PNG (200 dpi) and SVG, with the same bytes on every run.
+
+    No date and no software version in either file; the SVG's internal ids are
+    salted with the figure number instead of a random salt.
+    """
+    png_path.parent.mkdir(parents=True, exist_ok=True)
+    svg_path.parent.mkdir(parents=True, exist_ok=True)
+    with _style({"svg.hashsalt": f"dmp-survey-figure-{number}"}):
+        fig.savefig(png_path, format="png", dpi=DPI, metadata={"Software": None})
+        fig.savefig(svg_path, format="svg", metadata={"Date": None, "Creator": None})
+    return png_path, svg_path
+
+
+def render_figures(
+    descriptive: pd.DataFrame,
+    plan: AnalysisPlan,
+    codebook: Codebook,
+    out_dir: Path,
+    lang: str = "fr",
+    reconstructed: bool = False,
+) -> list[Path]:
+    """Draw and save every figure of the analysis plan.
+
+    Writes ``figure_01.png`` … ``figure_16.png`` and the matching ``.svg``
+    into ``out_dir`` and returns their paths (PNG then SVG for each figure,
+    in figure order).
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    with _style():
+        for figure in sorted(plan.figures, key=lambda f: f.number):
+            data = figure_data(descriptive, figure, codebook, lang=lang, reconstructed=reconstructed)
+            fig = new_figure(data)
+            plot_figure(fig.add_subplot(), data)
+            stem = f"figure_{figure.number:02d}"
+            written.extend(save_figure(fig, out_dir / f"{stem}.png", out_dir / f"{stem}.svg", figure.number))
+    return written

@@ -1,0 +1,406 @@
+"""The HTML report: one self-contained page (styles inline, figures embedded
+as data URIs, no script, no network request) with the reconstruction notice,
+the methods, the descriptive table and figures, the annexes with the thesis'
+columns and the modern ones side by side, the p-value check, the erratum, the
+audit and the provenance. French by default, English with ``lang="en"``.
+
+Written with :mod:`html` from the standard library: the page is a few tables
+and paragraphs, not worth a template engine dependency.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .annex import SHORT_TESTS, annex_layout, format_p
+from .check import PValueCheck
+from .codebook import Codebook
+from .compare import EXACT_MAX_TABLES
+from .plan import AnalysisPlan
+
+__all__ = ["ReportData", "render_report"]
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """Everything the report shows, already computed."""
+
+    codebook: Codebook
+    plan: AnalysisPlan
+    n_respondents: int
+    input_name: str
+    reconstructed: bool
+    descriptive: pd.DataFrame
+    figures: Sequence[tuple[int, Path]]  # (figure number, PNG path)
+    tables: dict[int, pd.DataFrame]
+    check: PValueCheck
+    published_check: PValueCheck
+    audit: pd.DataFrame
+    splits: Sequence[Any]
+    provenance: dict[str, Any]
+    lang: str = "fr"
+
+
+_T = {
+    "fr": {
+        "title": "Le DMP chez les médecins généralistes de la Somme : reproduction des résultats",
+        "notice": (
+            "<strong>Données reconstituées.</strong> Les réponses individuelles de la thèse n'ont jamais été "
+            "publiées. L'export analysé ici a été reconstruit par le projet (<code>dmp-survey reconstruct</code>) "
+            "à partir des agrégats publiés : il reproduit exactement les effectifs des annexes I à III par groupe, "
+            "mais les associations entre questions au sein d'un groupe et les questions jamais chiffrées "
+            "(marquées « non publié ») sont des choix documentés (docs/reconstruction.md), pas des données."
+        ),
+        "methods": "Méthodes",
+        "descriptive": "Analyse descriptive",
+        "figures": "Figures 1 à 16",
+        "annexes": "Annexes I à III",
+        "check": "Vérification des p-values publiées",
+        "erratum": "Erratum",
+        "audit": "Audit de chaque nombre publié",
+        "provenance": "Provenance",
+        "variable": "variable",
+        "level": "réponse",
+        "n": "n",
+        "denominator": "dénominateur",
+        "percent": "%",
+        "ci": "IC 95 % (Wilson)",
+        "not_published": "non publié — reconstitué",
+        "not_published_real": "non publié dans la thèse",
+        "location": "emplacement",
+        "printed": "imprimé",
+        "data": "les données donnent",
+        "note": "remarque",
+        "status": "statut",
+        "claim": "affirmation",
+        "show_audit": "Afficher les {n} lignes de l'audit",
+        "thesis_cols": "colonnes de la thèse (convention reproduite) à gauche, vue moderne à droite",
+    },
+    "en": {
+        "title": "The DMP among general practitioners of the Somme: reproduction of the results",
+        "notice": (
+            "<strong>Reconstructed data.</strong> The thesis' individual answers were never published. The "
+            "export analysed here was rebuilt by the project (<code>dmp-survey reconstruct</code>) from the "
+            "published aggregates: it reproduces every per-group count of annexes I–III exactly, but the joint "
+            "answers within a group and the questions never quantified (marked “not published”) are documented "
+            "choices (docs/reconstruction.md), not data."
+        ),
+        "methods": "Methods",
+        "descriptive": "Descriptive analysis",
+        "figures": "Figures 1 to 16",
+        "annexes": "Annexes I to III",
+        "check": "Check of the published p-values",
+        "erratum": "Erratum",
+        "audit": "Audit of every published number",
+        "provenance": "Provenance",
+        "variable": "variable",
+        "level": "answer",
+        "n": "n",
+        "denominator": "denominator",
+        "percent": "%",
+        "ci": "95% CI (Wilson)",
+        "not_published": "not published — reconstructed",
+        "not_published_real": "not published in the thesis",
+        "location": "location",
+        "printed": "printed",
+        "data": "the data give",
+        "note": "note",
+        "status": "status",
+        "claim": "claim",
+        "show_audit": "Show the {n} audit rows",
+        "thesis_cols": "the thesis' columns (reproduced convention) on the left, the modern view on the right",
+    },
+}
+
+_CSS = """
+body{font-family:"DejaVu Sans",Arial,sans-serif;max-width:1180px;margin:2em auto;padding:0 1em;color:#222;
+line-height:1.45;font-size:15px}
+h1{font-size:1.6em}h2{margin-top:2em;border-bottom:2px solid #0072B2;padding-bottom:.2em}
+.notice{background:#FFF3CD;border:2px solid #E69F00;padding:.8em 1em;border-radius:4px}
+table{border-collapse:collapse;margin:.6em 0 1.2em;font-size:.85em}
+th,td{border:1px solid #ccc;padding:.25em .5em;vertical-align:top;text-align:left}
+th{background:#eef4f9}td.num{text-align:right;font-variant-numeric:tabular-nums}
+tr.head td{font-weight:bold;background:#fafafa}
+.match{color:#1b7837}.mismatch{color:#b2182b;font-weight:bold}.rounding{color:#8c510a}
+.not_checkable{color:#666}.expected_mismatch{color:#b2182b}
+.figures{display:grid;grid-template-columns:repeat(auto-fill,minmax(520px,1fr));gap:1.2em}
+figure{margin:0;page-break-inside:avoid}figure img{width:100%;border:1px solid #ddd}
+figcaption{font-size:.9em;color:#444}.small{font-size:.85em;color:#555}
+details summary{cursor:pointer;font-weight:bold;margin:.5em 0}
+code{background:#f3f3f3;padding:0 .2em}
+"""
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[Any]], num_cols: Sequence[int] = ()) -> str:
+    out = ["<table>", "<tr>" + "".join(f"<th>{escape(str(h))}</th>" for h in header) + "</tr>"]
+    for row in rows:
+        cells = []
+        for i, value in enumerate(row):
+            cls = ' class="num"' if i in num_cols else ""
+            cells.append(f"<td{cls}>{escape('' if value is None else str(value))}</td>")
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    out.append("</table>")
+    return "\n".join(out)
+
+
+def _status(value: str) -> str:
+    return f'<span class="{escape(value)}">{escape(value)}</span>'
+
+
+def _methods(data: ReportData) -> str:
+    cb = data.codebook
+    group = cb.derived_variable(data.plan.group_variable)
+    questions = [q for q in cb.questions if q.type.value != "pii"]
+    bound_fr = f"{EXACT_MAX_TABLES:,}".replace(",", "\u202f")
+    if data.lang == "en":
+        parts = [
+            f"<p>Questionnaire of the thesis' annex 4: {len(questions)} questions (A1–A7, B1–B7, C1–C12 and "
+            f"C9's free text); {data.n_respondents} respondents in <code>{escape(data.input_name)}</code>. "
+            "Every question, its answers and the condition under which it is asked are in the codebook.</p>",
+            f"<p><strong>Usage groups (an assumption).</strong> {escape(group.assumption)}</p>",
+            "<p><strong>The thesis' p-value convention.</strong> The methods say “chi²”, but the printed p-values "
+            "are those a statistics package's crosstab procedure prints (SPSS <code>CROSSTABS "
+            "/STATISTICS=CHISQ</code>). One rule by table shape reproduces them: for a 2×2 table, Fisher's exact "
+            "test, <em>one-sided</em> (“Exact Sig. (1-sided)”, the tail in the direction of the observed "
+            "association); for larger tables, the Pearson chi-square without continuity correction; a constant "
+            "row (one answered level) has no statistic and is printed 1. Answers nobody gave are dropped before "
+            "the shape is read, as the package drops empty rows and columns. C9 (solution) is compared among "
+            "those who met problems only.</p>",
+            "<p><strong>The modern view</strong>, beside it: exact two-sided p-values (Fisher for 2×2; "
+            "Fisher–Freeman–Halton computed exactly for larger tables, up to "
+            f"{EXACT_MAX_TABLES:,} tables with the same margins, beyond which the Pearson chi-square is used and "
+            "named), the odds ratio with its 95% CI for 2×2 tables (0.5 added to every cell when one is zero), "
+            "Cramér's V, the minimum expected count (flagged below 5), and Holm and Benjamini–Hochberg "
+            "adjustments across each annex. Descriptive percentages come with 95% Wilson intervals; their "
+            "denominator is the number of respondents asked.</p>",
+        ]
+    else:
+        parts = [
+            f"<p>Questionnaire de l'annexe 4 de la thèse : {len(questions)} questions (A1–A7, B1–B7, C1–C12 et "
+            f"le texte libre de C9) ; {data.n_respondents} répondants dans <code>{escape(data.input_name)}</code>. "
+            "Chaque question, ses réponses et la condition sous laquelle elle est posée sont dans le "
+            "dictionnaire des codes (codebook).</p>",
+            "<p><strong>Groupes d'utilisation (une hypothèse).</strong> Réguliers = B2 « Oui » ; ponctuels = non "
+            "réguliers ayant créé (B3) ou alimenté (B4) un DMP ; jamais = les autres. La thèse ne dit pas quelles "
+            "réponses font un utilisateur ponctuel.</p>",
+            "<p><strong>La convention de la thèse pour les p.</strong> La méthode annonce un « chi² », mais les p "
+            "imprimées sont celles que sort la procédure de tableaux croisés d'un logiciel de statistique (SPSS "
+            "<code>CROSSTABS /STATISTICS=CHISQ</code>). Une seule règle, selon la forme du tableau, les "
+            "reproduit : pour un tableau 2×2, le test exact de Fisher <em>unilatéral</em> (« Exact Sig. "
+            "(1-sided) », la queue dans le sens de l'association observée) ; pour un tableau plus grand, le "
+            "chi² de Pearson sans correction de continuité ; une ligne constante (une seule réponse donnée) n'a "
+            "pas de statistique et est imprimée 1. Les réponses que personne n'a données sont retirées avant de "
+            "lire la forme, comme le logiciel retire les lignes et colonnes vides. C9 (solution) est comparée "
+            "parmi ceux qui ont rencontré des problèmes.</p>",
+            "<p><strong>La vue moderne</strong>, à côté : p exactes bilatérales (Fisher pour 2×2 ; "
+            "Fisher–Freeman–Halton calculé exactement pour les tableaux plus grands, jusqu'à "
+            f"{bound_fr} tableaux de mêmes marges, au-delà le chi² de Pearson est utilisé et nommé), "
+            "odds ratio et IC 95 % pour les 2×2 (0,5 ajouté à chaque case si l'une est nulle), V de Cramér, "
+            "effectif attendu minimal (signalé sous 5), et ajustements de Holm et de Benjamini–Hochberg sur "
+            "chaque annexe. Les pourcentages descriptifs ont un IC 95 % de Wilson ; leur dénominateur est le "
+            "nombre de répondants à qui la question a été posée.</p>",
+        ]
+    if data.splits:
+        rows = []
+        for s in data.splits:
+            share = "; ".join(
+                f"{g}: " + ", ".join(f"{lv} {s.counts[g][lv]}" for lv in s.levels) for g in s.counts
+            )
+            rows.append((s.variable, share, f"{s.solutions}/{s.candidates}"))
+        head = (
+            ("variable", "split of the unprinted answers", "splits reproducing the 3 p-values / tried")
+            if data.lang == "en"
+            else ("variable", "partage des réponses non imprimées", "partages reproduisant les 3 p / essayés")
+        )
+        parts.append(_table(head, rows))
+    return "\n".join(parts)
+
+
+def _number(value: float, lang: str, decimals: int = 1) -> str:
+    text = f"{value:.{decimals}f}"
+    return text.replace(".", ",") if lang == "fr" else text
+
+
+def _descriptive(data: ReportData) -> str:
+    """One block of rows per question: its name once, then its answers;
+    the "(missing)" row only when someone asked left the question blank."""
+    t = _T[data.lang]
+    cb = data.codebook
+    rows = []
+    previous = None
+    for r in data.descriptive.itertuples(index=False):
+        if r.level == "(missing)" and r.n == 0:
+            continue
+        if r.variable in cb:
+            q = cb[r.variable]
+            name = f"{q.number} {q.label(data.lang)}"
+            level = q.answer(r.level).label(data.lang) if r.level in q.codes else r.level
+            if not q.published:
+                name += f" ({t['not_published'] if data.reconstructed else t['not_published_real']})"
+        else:
+            d = cb.derived_variable(r.variable)
+            name = d.en if data.lang == "en" else d.fr
+            level = d.level(r.level).label(data.lang) if r.level in d.codes else r.level
+        shown = name if name != previous else ""
+        previous = name
+        ci = ""
+        if not pd.isna(r.ci_low):
+            ci = f"{_number(r.ci_low, data.lang)} – {_number(r.ci_high, data.lang)}"
+        pct = "" if pd.isna(r.percent) else _number(r.percent, data.lang)
+        rows.append((shown, level, r.n, r.denominator, pct, ci))
+    return _table(
+        (t["variable"], t["level"], t["n"], t["denominator"], t["percent"], t["ci"]), rows, (2, 3, 4, 5)
+    )
+
+
+def _figures(data: ReportData) -> str:
+    t = _T[data.lang]
+    by_number = {f.number: f for f in data.plan.figures}
+    out = []
+    for number, png in data.figures:
+        fig = by_number[number]
+        encoded = base64.b64encode(png.read_bytes()).decode("ascii")
+        caption = escape(fig.title(data.lang))
+        if not data.codebook[fig.variable].published:
+            caption += f" <em>({t['not_published'] if data.reconstructed else t['not_published_real']})</em>"
+        if fig.note:
+            caption += f'<br><span class="small">{escape(fig.note)}</span>'
+        out.append(
+            f'<figure id="figure-{number}"><img alt="{escape(fig.title(data.lang))}" '
+            f'src="data:image/png;base64,{encoded}"><figcaption>{caption}</figcaption></figure>'
+        )
+    return '<div class="figures">\n' + "\n".join(out) + "\n</div>"
+
+
+def _annexes(data: ReportData) -> str:
+    t = _T[data.lang]
+    out = [f'<p class="small">{escape(t["thesis_cols"])}</p>']
+    for annex in data.plan.annexes:
+        rows, _ = annex_layout(data.tables[annex.number], annex, data.plan, data.codebook, data.lang)
+        title, _blank, header, *body = rows
+        out.append(f'<h3 id="annex-{annex.number}">{escape(str(title[0]))}</h3>')
+        html_rows = []
+        for row in body:
+            padded = list(row) + [""] * (len(header) - len(row))
+            cls = "" if str(padded[0]).startswith("- ") else ' class="head"'
+            cells = "".join(f"<td>{escape(str(v))}</td>" for v in padded)
+            html_rows.append(f"<tr{cls}>{cells}</tr>")
+        out.append(
+            "<table>\n<tr>"
+            + "".join(f"<th>{escape(str(h))}</th>" for h in header)
+            + "</tr>\n"
+            + "\n".join(html_rows)
+            + "\n</table>"
+        )
+    return "\n".join(out)
+
+
+def _check(data: ReportData) -> str:
+    parts = [f"<p>{escape(r.summary())}</p>" for r in (data.check, data.published_check)]
+    head = ("annexe", "ligne", "publiée", "recalculée", "test", "statut", "raison")
+    if data.lang == "en":
+        head = ("annex", "row", "published", "recomputed", "test", "status", "reason")
+    rows = []
+    for r in data.check.frame.itertuples(index=False):
+        rows.append(
+            (
+                r.annex,
+                r.row_label,
+                r.published,
+                format_p(r.recomputed, r.test),
+                SHORT_TESTS[data.lang][r.test],
+                r.status,
+                r.reason,
+            )
+        )
+    table = _table(head, rows, (2, 3))
+    for status in ("expected_mismatch", "mismatch", "unexpected_match", "match"):
+        table = table.replace(f"<td>{status}</td>", f"<td>{_status(status)}</td>")
+    parts.append(table)
+    return "\n".join(parts)
+
+
+def _erratum(data: ReportData) -> str:
+    t = _T[data.lang]
+    audit = data.audit
+    wrong = audit[audit["status"] == "mismatch"]
+    rounded = audit[audit["status"] == "rounding"]
+    if data.lang == "en":
+        intro = (
+            f"<p>{len(wrong)} printed numbers are contradicted by the annex counts (the data); "
+            f"{len(rounded)} more follow from them only when truncated instead of rounded.</p>"
+        )
+    else:
+        intro = (
+            f"<p>{len(wrong)} nombres imprimés sont contredits par les effectifs des annexes (les données) ; "
+            f"{len(rounded)} autres n'en découlent que tronqués au lieu d'arrondis.</p>"
+        )
+    rows = [(r.location, r.published, r.recomputed, r.note) for r in wrong.itertuples(index=False)]
+    rows += [
+        (r.location, r.published, r.recomputed, r.note or "rounding") for r in rounded.itertuples(index=False)
+    ]
+    return intro + _table((t["location"], t["printed"], t["data"], t["note"]), rows)
+
+
+def _audit(data: ReportData) -> str:
+    t = _T[data.lang]
+    counts = data.audit["status"].value_counts()
+    summary = ", ".join(f"{_status(str(k))} {int(v)}" for k, v in counts.items())
+    rows = [
+        (r.location, r.claim, r.published, r.recomputed, r.status, r.note)
+        for r in data.audit.itertuples(index=False)
+    ]
+    table = _table((t["location"], t["claim"], t["printed"], t["data"], t["status"], t["note"]), rows)
+    for status in ("not_checkable", "mismatch", "rounding", "match"):
+        table = table.replace(f"<td>{status}</td>", f"<td>{_status(status)}</td>")
+    return (
+        f"<p>{len(data.audit)} : {summary}</p><details><summary>"
+        + escape(t["show_audit"].format(n=len(data.audit)))
+        + f"</summary>{table}</details>"
+    )
+
+
+def _provenance(data: ReportData) -> str:
+    rows = []
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for k in sorted(value):
+                walk(f"{prefix}.{k}" if prefix else str(k), value[k])
+        else:
+            rows.append((prefix, value))
+
+    walk("", data.provenance)
+    return _table(("", ""), rows)
+
+
+def render_report(data: ReportData) -> str:
+    """The report page as one HTML string (same input, same bytes)."""
+    t = _T[data.lang]
+    sections = [
+        ("methods", t["methods"], _methods(data)),
+        ("descriptive", t["descriptive"], _descriptive(data)),
+        ("figures", t["figures"], _figures(data)),
+        ("annexes", t["annexes"], _annexes(data)),
+        ("check", t["check"], _check(data)),
+        ("erratum", t["erratum"], _erratum(data)),
+        ("audit", t["audit"], _audit(data)),
+        ("provenance", t["provenance"], _provenance(data)),
+    ]
+    toc = " · ".join(f'<a href="#{key}">{escape(title)}</a>' for key, title, _ in sections)
+    body = "\n".join(f'<h2 id="{key}">{escape(title)}</h2>\n{html}' for key, title, html in sections)
+    notice = f'<p class="notice">{t["notice"]}</p>' if data.reconstructed else ""
+    return (
+        "<!DOCTYPE html>\n"
+        f'<html lang="{data.lang}">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{escape(t['title'])}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+        f"<h1>{escape(t['title'])}</h1>\n{notice}\n<nav>{toc}</nav>\n{body}\n</body>\n</html>\n"
+    )

@@ -1,0 +1,132 @@
+"""`dmp-survey run`: the output contract, same bytes every run, nothing half-written."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from dmp_survey.cli import app
+from dmp_survey.config import DEFAULT_RAW
+from dmp_survey.pipeline import load_inputs, run
+
+runner = CliRunner()
+
+CONTRACT = [
+    "data/processed/responses.parquet",
+    "data/processed/responses.csv",
+    "data/processed/descriptive.csv",
+    "data/processed/annex_1.csv",
+    "data/processed/annex_2.csv",
+    "data/processed/annex_3.csv",
+    "data/processed/annexes.xlsx",
+    "data/processed/annexes.md",
+    "data/processed/pvalue_check.csv",
+    "data/processed/audit.csv",
+    "data/processed/manifest.json",
+    "reports/report.html",
+    *[f"figures/figure_{n:02d}.{ext}" for n in range(1, 17) for ext in ("png", "svg")],
+]
+
+
+def _hashes(root: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_run_writes_every_output_of_the_contract(shipped_run):
+    files = set(_hashes(shipped_run))
+    assert files == set(CONTRACT)
+
+
+def test_csv_columns_follow_design(shipped_run):
+    processed = shipped_run / "data" / "processed"
+    descriptive = pd.read_csv(processed / "descriptive.csv")
+    assert list(descriptive.columns) == ["variable", "level", "n", "denominator", "percent", "ci_low", "ci_high"]
+    annex = pd.read_csv(processed / "annex_2.csv")
+    assert list(annex.columns[:8]) == [
+        "variable",
+        "level",
+        "n_focal",
+        "pct_focal",
+        "n_other",
+        "pct_other",
+        "p_value",
+        "test",
+    ]
+    check = pd.read_csv(processed / "pvalue_check.csv")
+    assert list(check.columns[:6]) == ["annex", "variable", "published", "recomputed", "test", "status"]
+    audit = pd.read_csv(processed / "audit.csv")
+    assert list(audit.columns[:5]) == ["location", "claim", "published", "recomputed", "status"]
+    responses = pd.read_parquet(processed / "responses.parquet")
+    assert len(responses) == 64 and "contact" not in responses
+    assert {"respondent_id", "timestamp", "a1_age", "c12_daily_future", "usage_group"} <= set(responses)
+
+
+def test_two_runs_into_two_folders_give_identical_bytes(shipped_run, tmp_path):
+    other = tmp_path / "second"
+    result = runner.invoke(app, ["run", str(DEFAULT_RAW), "--out", str(other)])
+    assert result.exit_code == 0, result.output
+    assert _hashes(other) == _hashes(shipped_run)
+
+
+def test_manifest_records_inputs_versions_and_every_output(shipped_run):
+    manifest = json.loads((shipped_run / "data/processed/manifest.json").read_text(encoding="utf-8"))
+    assert manifest["input"]["sha256"] == hashlib.sha256(DEFAULT_RAW.read_bytes()).hexdigest()
+    assert set(manifest["outputs"]) == set(CONTRACT) - {"data/processed/manifest.json"}
+    for rel, digest in manifest["outputs"].items():
+        assert hashlib.sha256((shipped_run / rel).read_bytes()).hexdigest() == digest
+    assert {"python", "pandas", "scipy", "statsmodels", "matplotlib", "freetype (matplotlib)"} <= set(
+        manifest["versions"]
+    )
+    assert {"codebook", "analysis_plan", "published_values", "options"} <= set(manifest)
+    assert str(shipped_run) not in json.dumps(manifest)  # the output folder is not an option
+
+
+def test_raw_input_is_read_only(tmp_path):
+    raw = tmp_path / "in" / "responses.xlsx"
+    raw.parent.mkdir()
+    shutil.copy(DEFAULT_RAW, raw)
+    before = raw.read_bytes()
+    result = runner.invoke(app, ["figures", str(raw), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert raw.read_bytes() == before
+    assert [p.name for p in raw.parent.iterdir()] == ["responses.xlsx"]
+
+
+@pytest.mark.parametrize("stage", ["annexes_xlsx", "figures", "report", "manifest"])
+def test_a_late_failure_leaves_previous_outputs_byte_identical(shipped_run, tmp_path, stage):
+    root = tmp_path / "root"
+    shutil.copytree(shipped_run, root)
+    before = _hashes(root)
+    with pytest.raises(RuntimeError, match=f"injected failure at stage '{stage}'"):
+        run(load_inputs(DEFAULT_RAW), root, fail_at=stage)
+    assert _hashes(root) == before
+    assert sorted(p.name for p in root.iterdir()) == ["data", "figures", "reports"]
+
+
+def test_verify_reports_an_output_that_changed(shipped_run, tmp_path):
+    root = tmp_path / "root"
+    shutil.copytree(shipped_run, root)
+    ok = runner.invoke(app, ["verify", str(DEFAULT_RAW), "--out", str(root)])
+    assert ok.exit_code == 0, ok.output
+    with (root / "data/processed/annex_1.csv").open("a") as fh:
+        fh.write("tampered\n")
+    bad = runner.invoke(app, ["verify", str(DEFAULT_RAW), "--out", str(root)])
+    assert bad.exit_code == 1
+    assert "data/processed/annex_1.csv: changed since the run" in bad.stdout
+
+
+def test_figures_command_writes_figures_only(tmp_path):
+    result = runner.invoke(app, ["figures", str(DEFAULT_RAW), "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in tmp_path.iterdir()] == ["figures"]
+    assert len(list((tmp_path / "figures").glob("figure_*.png"))) == 16
