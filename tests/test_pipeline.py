@@ -50,7 +50,15 @@ def test_run_writes_every_output_of_the_contract(shipped_run):
 def test_csv_columns_follow_design(shipped_run):
     processed = shipped_run / "data" / "processed"
     descriptive = pd.read_csv(processed / "descriptive.csv")
-    assert list(descriptive.columns) == ["variable", "level", "n", "denominator", "percent", "ci_low", "ci_high"]
+    assert list(descriptive.columns) == [
+        "variable",
+        "level",
+        "n",
+        "denominator",
+        "percent",
+        "ci_low",
+        "ci_high",
+    ]
     annex = pd.read_csv(processed / "annex_2.csv")
     assert list(annex.columns[:8]) == [
         "variable",

@@ -199,8 +199,7 @@ def write_annexes_xlsx(
         name = f"Annexe {annex.roman}" if lang != "en" else f"Annex {annex.roman}"
         sheets.append((name, rows))
         bold[name] = bold_rows
-        widths[name] = {"A": 34, "B": 26, "C": 30, "D": 9, "E": 18, "F": 2, "G": 17, "H": 24, "I": 9, "J": 9}
-        widths[name].update({"K": 22, "L": 13, "M": 20})
+        widths[name] = dict(zip("ABCDEFGHIJKLM", (24, 15, 16, 7, 14, 1, 9, 20, 7, 7, 18, 8, 10), strict=True))
     return write_xlsx_sheets(
         path,
         sheets,
@@ -208,7 +207,31 @@ def write_annexes_xlsx(
         description=notice,
         column_widths=widths,
         bold_rows=bold,
+        format_sheet=_format_annex_sheet,
     )
+
+
+def _format_annex_sheet(ws: Any, name: str) -> None:
+    """Grid lines around the table, a three-line header, landscape, one page wide."""
+    from openpyxl.styles import Alignment, Border, Side
+
+    thin = Side(style="thin", color="999999")
+    header_row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 2).value)
+    for row in ws.iter_rows(min_row=header_row, max_row=ws.max_row, max_col=ws.max_column):
+        for cell in row:
+            if cell.column == 6:  # the gap between the thesis' columns and the modern ones
+                continue
+            cell.border = Border(left=thin, right=thin, top=thin, bottom=thin)
+            cell.alignment = Alignment(vertical="top", wrap_text=cell.row == header_row)
+    # Spreadsheets do not grow a row for wrapped text they did not lay out.
+    ws.row_dimensions[header_row].height = 45
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = f"{header_row}:{header_row}"
+    ws.freeze_panes = ws.cell(header_row + 1, 2)
 
 
 def _md_table(rows: Sequence[Sequence[Any]]) -> str:

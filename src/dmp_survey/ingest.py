@@ -9,14 +9,18 @@ before their values are kept anywhere.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from xml.etree.ElementTree import ParseError
+from xml.parsers import expat
 
 import pandas as pd
 
@@ -53,14 +57,20 @@ _FORMAT_NAMES = {
     "ods": "an OpenDocument spreadsheet (.ods)",
     "xlsb": "a binary Excel workbook (.xlsb)",
     "zip": "a ZIP archive that is not an Excel workbook",
+    "damaged": "a damaged or truncated ZIP archive",
+    "utf16": "UTF-16 text",
     "binary": "a binary file of unknown format",
 }
 
 # Limits that keep a hostile workbook from exhausting memory before pandas or
 # openpyxl see it. A legitimate export of 10^5 respondents is far below them.
 MAX_UNCOMPRESSED_BYTES = 2_000_000_000
-MAX_COMPRESSION_RATIO = 200
+# Real sheet parts deflate 10- to 20-fold (even an export of identical rows);
+# deflate itself tops out near 1000-fold.
+MAX_COMPRESSION_RATIO = 100
 MAX_DECLARED_CELLS = 50_000_000
+# Bytes of a part read to reach its root element (or a sheet's <dimension>).
+MAX_PROLOG_BYTES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -117,7 +127,7 @@ def _zip_kind(path: Path) -> str:
             if "mimetype" in names and b"opendocument" in zf.read("mimetype")[:100]:
                 return "ods"
     except (zipfile.BadZipFile, OSError):
-        return "binary"
+        return "damaged"
     return "zip"
 
 
@@ -150,6 +160,8 @@ def detect_format(path: Path) -> str:
         return _zip_kind(path)
     if head.startswith(_PARQUET):
         return "parquet"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf16"
     if b"\x00" in head:
         return "binary"
     return "csv"
@@ -169,6 +181,17 @@ def _check_format(path: Path) -> str:
             "this is a legacy Excel 97-2003 (.xls) workbook"
             + (f", not {path.suffix}" if path.suffix.lower() != ".xls" else "")
             + "; open it and save it as .xlsx",
+        )
+    if fmt == "utf16":
+        raise InputError(
+            path,
+            "the text is UTF-16 (Excel's 'Unicode text'); expected UTF-8 or Windows-1252 (cp1252): "
+            "save it as 'CSV UTF-8'",
+        )
+    if fmt == "damaged":
+        raise InputError(
+            path,
+            "the file is damaged or truncated (an incomplete ZIP/.xlsx archive); copy or download it again",
         )
     if fmt not in readable:
         raise InputError(path, f"this is {_FORMAT_NAMES[fmt]}; expected .xlsx, .csv or .parquet")
@@ -307,30 +330,104 @@ def _preflight_xlsx(path: Path) -> None:
                     f"workbook part '{info.filename}' expands {ratio:.0f}-fold "
                     f"({info.file_size // 1_000_000} MB from a {size // 1000} kB file); refused",
                 )
-        for info in infos:
-            if not info.filename.endswith((".xml", ".rels", ".vml")):
-                continue
-            with zf.open(info) as fh:
-                head = fh.read(4096)
-            if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-                # No legitimate OOXML part declares a DTD; entity definitions are
-                # how "billion laughs" and external-entity attacks work.
-                raise InputError(
-                    path,
-                    f"workbook part '{info.filename}' declares a DTD or XML entities "
-                    "(entity expansion / external entity); refused",
-                )
-            if info.filename.startswith("xl/worksheets/"):
-                m = re.search(rb'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"', head)
-                if m and m.group(3):
-                    cols = _letters_to_index(m.group(3).decode()) + 1
-                    rows = int(m.group(4))
-                    if rows * cols > MAX_DECLARED_CELLS:
-                        raise InputError(
-                            path,
-                            f"sheet part '{info.filename}' declares {rows:,} rows × {cols:,} "
-                            "columns; refused as out of proportion",
-                        )
+        try:
+            for info in infos:
+                # Every part, whatever its name: openpyxl opens a sheet at the
+                # path the workbook's relationships give, .xml or not.
+                _check_xml_prolog(path, zf, info)
+        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+            raise _unreadable(path, exc) from None
+
+
+class _RootReached(Exception):
+    """Raised by the expat handlers to stop once the root element is seen."""
+
+
+def _check_xml_prolog(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    """Parse a part with expat (the parser openpyxl uses, so the same view of
+    its encoding, UTF-16 included) up to its root element, or for a sheet up to
+    its ``<dimension>``: refuse a DTD or entity declaration, and a sheet that
+    declares more cells than :data:`MAX_DECLARED_CELLS`. Parts that are not XML
+    (images, binary) are left alone; broken XML is reported by the reader."""
+
+    def refuse_dtd(*_: Any) -> None:
+        # No legitimate OOXML part declares a DTD; entity definitions are how
+        # "billion laughs" and external-entity attacks work.
+        raise InputError(
+            path,
+            f"workbook part '{info.filename}' declares a DTD or XML entities "
+            "(entity expansion / external entity); refused",
+        )
+
+    root: list[str] = []
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        local = name.rpartition(":")[2]
+        if not root:
+            root.append(local)
+            if local != "worksheet":
+                raise _RootReached
+        elif local == "dimension":
+            _check_dimension(path, info.filename, attrs.get("ref", ""))
+            raise _RootReached
+        elif local == "sheetData":
+            raise _RootReached
+
+    parser = expat.ParserCreate()
+    parser.StartDoctypeDeclHandler = refuse_dtd
+    parser.EntityDeclHandler = refuse_dtd
+    parser.StartElementHandler = start
+    read = 0
+    with zf.open(info) as fh:
+        while chunk := fh.read(1 << 16):
+            read += len(chunk)
+            try:
+                parser.Parse(chunk, False)
+            except (_RootReached, expat.ExpatError):
+                return
+            if read > MAX_PROLOG_BYTES:
+                if not root:
+                    raise InputError(
+                        path,
+                        f"workbook part '{info.filename}' has no XML element in its first "
+                        f"{MAX_PROLOG_BYTES // 1_000_000} MB; refused",
+                    )
+                return
+
+
+def _check_dimension(path: Path, part: str, ref: str) -> None:
+    m = re.fullmatch(r"\$?([A-Z]{1,3})\$?(\d{1,7})(?::\$?([A-Z]{1,3})\$?(\d{1,7}))?", ref.strip().upper())
+    if m and m.group(3):
+        cols = _letters_to_index(m.group(3)) + 1
+        rows = int(m.group(4))
+        if rows * cols > MAX_DECLARED_CELLS:
+            raise InputError(
+                path,
+                f"sheet part '{part}' declares {rows:,} rows × {cols:,} columns; "
+                "refused as out of proportion",
+            )
+
+
+def _unreadable(path: Path, exc: Exception, sheet: str | None = None) -> InputError:
+    """The one-line error for an exception raised while openpyxl reads a workbook."""
+    from defusedxml.common import DefusedXmlException
+
+    # openpyxl re-raises parser errors as ValueError("Unable to read workbook")
+    # from the original: look down the chain.
+    chain: list[BaseException] = []
+    cause: BaseException | None = exc
+    while cause is not None and len(chain) < 8:
+        chain.append(cause)
+        cause = cause.__cause__ or cause.__context__
+    if any(isinstance(e, DefusedXmlException) for e in chain):
+        # Second line of defence, should a DTD get past the preflight.
+        return InputError(path, "workbook XML declares a DTD or XML entities; refused", sheet=sheet)
+    for e in chain:
+        if isinstance(e, ParseError):
+            return InputError(path, f"workbook XML is not well-formed ({e})", sheet=sheet)
+        if isinstance(e, zipfile.BadZipFile | zlib.error | EOFError):
+            return InputError(path, f"the workbook is damaged ({clip(e, 100)})", sheet=sheet)
+    return InputError(path, f"not a readable .xlsx workbook ({exc.__class__.__name__})", sheet=sheet)
 
 
 def _letters_to_index(letters: str) -> int:
@@ -342,19 +439,15 @@ def _letters_to_index(letters: str) -> int:
 
 def _read_xlsx(path: Path, codebook: Codebook, sheet_name: str | None) -> RawExport:
     import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
 
     _preflight_xlsx(path)
     try:
         # read_only streams rows; data_only=False keeps formulas visible, so
         # that a formula cell is refused instead of read as its cached value.
         wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise InputError(path, f"not a readable .xlsx workbook ({exc.__class__.__name__})") from None
-    except Exception as exc:  # defusedxml and lxml raise their own types
-        if "Forbidden" in exc.__class__.__name__ or "Entit" in str(exc):
-            raise InputError(path, "workbook XML declares entities; refused") from None
-        raise InputError(path, f"not a readable .xlsx workbook ({exc.__class__.__name__})") from None
+    except Exception as exc:  # openpyxl, zipfile, expat and defusedxml raise many types
+        raise _unreadable(path, exc) from None
+    title: str | None = None
     try:
         if sheet_name is None:
             if not wb.worksheets:
@@ -406,6 +499,10 @@ def _read_xlsx(path: Path, codebook: Codebook, sheet_name: str | None) -> RawExp
                 continue  # an empty line is not a respondent
             records.append(values)
             index.append(rownum)
+    except (ParseError, zipfile.BadZipFile, zlib.error, EOFError, ValueError, IndexError) as exc:
+        # Sheets are parsed lazily, row by row: a broken or hostile sheet part
+        # fails here, not in load_workbook. (InputError is none of these.)
+        raise _unreadable(path, exc, title) from None
     finally:
         wb.close()
     frame = pd.DataFrame(
@@ -426,7 +523,12 @@ def _sniff_csv(path: Path, codebook: Codebook) -> tuple[str, str, list[str]]:
             text = head[: exc.start].decode("utf-8-sig")
         else:
             encoding = "cp1252"
-            text = head.decode("cp1252", errors="replace")
+            try:
+                text = head.decode("cp1252")
+            except UnicodeDecodeError:
+                # Decoding with replacement would turn the headers into near
+                # misses ("required question missing"): name the real problem.
+                raise InputError(path, "text is neither UTF-8 nor Windows-1252 (cp1252)") from None
     keys = codebook.header_keys()
     best: tuple[int, str, list[str]] = (-1, ",", [])
     for delimiter in (";", ",", "\t"):
@@ -446,19 +548,23 @@ def _read_csv(path: Path, codebook: Codebook) -> RawExport:
     positions = sorted(cols.keep)
 
     def read(enc: str) -> pd.DataFrame:
-        return pd.read_csv(
+        # Every column is named, not only the kept ones (usecols): with usecols
+        # the C parser silently drops the surplus fields of a line, so a line
+        # shifted by an unquoted separator would pass unnoticed.
+        frame = pd.read_csv(
             path,
             sep=delimiter,
             encoding=enc,
             header=None,
+            names=list(range(len(header))),
             skiprows=1,
-            usecols=positions,
             dtype=str,
             keep_default_na=False,
             na_filter=False,
             skip_blank_lines=True,
             engine="c",
         )
+        return frame[positions]  # contact/PII and unknown columns go no further
 
     try:
         try:
@@ -475,7 +581,9 @@ def _read_csv(path: Path, codebook: Codebook) -> RawExport:
         line = re.search(r"line (\d+)", str(exc))
         raise InputError(
             path,
-            "malformed CSV" + (": wrong number of fields" if "fields" in str(exc) else ""),
+            "malformed CSV"
+            + (": wrong number of fields" if "fields" in str(exc) else "")
+            + (": a quoted field is never closed" if "EOF inside string" in str(exc) else ""),
             row=int(line.group(1)) if line else None,
         ) from None
     data = data.astype(object)

@@ -231,7 +231,6 @@ def write_outputs(
     return written
 
 
-
 def _provenance(analysis: Analysis) -> dict[str, object]:
     inputs = analysis.inputs
     return {

@@ -36,14 +36,27 @@ FIXED_TIMESTAMP = (2019, 3, 4, 0, 0, 0)
 _FIXED_ISO = "2019-03-04T00:00:00Z"
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-# Control characters the xlsx XML cannot carry (openpyxl raises on them).
-_ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# Characters the xlsx XML cannot carry (XML 1.0 "Char"): control characters
+# (openpyxl raises on them), and surrogates and U+FFFE/U+FFFF (openpyxl writes
+# them, and the workbook can no longer be opened).
+_ILLEGAL_XLSX = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def csv_safe(value: Any) -> Any:
     """Escape a text that a spreadsheet would run as a formula (OWASP: prefix ``'``)."""
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
+    return value
+
+
+def _csv_text(value: Any) -> Any:
+    """:func:`csv_safe`, then line ends as ``\\n``: Python's csv writer (3.11)
+    quotes a field holding ``\\n``, our line end, but not one holding a bare
+    ``\\r``, which spreadsheets read as a line break, so "'\\r=1+1" would come
+    out as a row break followed by a live formula."""
+    value = csv_safe(value)
+    if isinstance(value, str) and "\r" in value:
+        return value.replace("\r\n", "\n").replace("\r", "\n")
     return value
 
 
@@ -73,7 +86,7 @@ def write_csv(path: Path, frame: pd.DataFrame, float_format: str = "%.10g") -> P
     out = frame.copy()
     for column in out.columns:
         if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-            out[column] = out[column].map(csv_safe)
+            out[column] = out[column].map(_csv_text)
     path.parent.mkdir(parents=True, exist_ok=True)
     out.to_csv(path, index=False, encoding="utf-8", lineterminator="\n", float_format=float_format)
     return path
@@ -124,11 +137,13 @@ def write_xlsx_sheets(
     column_widths: Mapping[str, Mapping[str, float]] | None = None,
     bold_rows: dict[str, set[int]] | None = None,
     warn: Callable[[str], None] | None = None,
+    format_sheet: Callable[[Any, str], None] | None = None,
 ) -> Path:
     """Write rows to an xlsx workbook (openpyxl), one sheet per entry.
 
     Text cells are always stored as text, never as formulas, whatever their
     first character; the file is then normalised (:func:`normalise_xlsx`).
+    ``format_sheet(worksheet, name)`` may set borders and page layout.
     """
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -148,9 +163,11 @@ def write_xlsx_sheets(
                     # openpyxl would turn "=…" into a formula: force text.
                     cell.data_type = "s"
                 if bold_rows and r in bold_rows.get(name, set()):
-                    cell.font = Font(bold=True)
+                    cell.font = Font(name="Calibri", bold=True)
         for letter, width in (column_widths or {}).get(name, {}).items():
             ws.column_dimensions[letter].width = width
+        if format_sheet is not None:
+            format_sheet(ws, name)
     wb.properties.creator = "dmp-survey"
     wb.properties.lastModifiedBy = "dmp-survey"
     wb.properties.title = title
