@@ -92,12 +92,13 @@ def _one_respondent(printed: str, n: int, den: int) -> str:
     return ""
 
 
-def _population(frame: pd.DataFrame, population: str, group_variable: str) -> np.ndarray:
-    groups = frame[group_variable].astype(str).to_numpy()
+def _population(groups: np.ndarray, population: str) -> np.ndarray:
+    """Respondents a text number is about (``groups``: usage-group codes)."""
+    n = len(groups)
     return {
-        "": np.ones(len(frame), dtype=bool),
-        "all": np.ones(len(frame), dtype=bool),
-        "asked": np.ones(len(frame), dtype=bool),
+        "": np.ones(n, dtype=bool),
+        "all": np.ones(n, dtype=bool),
+        "asked": np.ones(n, dtype=bool),
         "regular": groups == "regular",
         "occasional": groups == "occasional",
         "never": groups == "never",
@@ -238,6 +239,8 @@ def _text_rows(
     checked = check.frame.set_index(["annex", "variable"])
     records: list[dict[str, object]] = []
     stamps = frame["timestamp"].dropna() if "timestamp" in frame else pd.Series(dtype="datetime64[ns]")
+    groups = frame[plan.group_variable].astype(str).to_numpy()
+    asked = {q.id: asked_mask(q, frame) for q in codebook.data_questions}
     for r in text.itertuples(index=False):
         base = {
             "location": f"{r.section} · « {r.fragment} »",
@@ -291,13 +294,13 @@ def _text_rows(
                 recomputed = _format_like(r.printed, value)
                 status = compare_printed(r.printed, value)
         else:
-            pop = _population(frame, r.population, plan.group_variable)
+            pop = _population(groups, r.population)
             variable = r.variable
             levels = r.levels.split("|") if r.levels else []
             values = frame[variable].astype(object)
             answered = pop & values.notna().to_numpy()
-            if variable in codebook:
-                answered &= asked_mask(codebook[variable], frame)
+            if variable in asked:
+                answered &= asked[variable]
             hit = answered & values.isin(levels).to_numpy()
             n, den = int(hit.sum()), int(answered.sum())
             if r.quantity == "count":

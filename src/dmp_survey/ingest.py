@@ -22,6 +22,7 @@ from typing import Any
 from xml.etree.ElementTree import ParseError
 from xml.parsers import expat
 
+import numpy as np
 import pandas as pd
 
 from .codebook import Codebook
@@ -586,12 +587,17 @@ def _read_csv(path: Path, codebook: Codebook) -> RawExport:
             + (": a quoted field is never closed" if "EOF inside string" in str(exc) else ""),
             row=int(line.group(1)) if line else None,
         ) from None
-    data = data.astype(object)
     data.columns = [cols.keep[p] for p in data.columns]
     data = data[[cols.keep[p] for p in positions]]
     data.index = pd.Index(range(2, 2 + len(data)), name="row")
-    blank = data.apply(lambda s: s.str.strip().eq("")).all(axis=1) if len(data) else pd.Series(dtype=bool)
-    data = data[~blank] if len(data) else data
+    if len(data):
+        # Vectorised on pandas' string columns (kept as read: converting them
+        # to Python objects would cost more than everything else here).
+        blank = np.ones(len(data), dtype=bool)
+        for column in data.columns:
+            text = data[column].astype(str)
+            blank &= text.str.strip().eq("").to_numpy()
+        data = data[~blank]
     return _finish(path, "csv", None, data, cols)
 
 
