@@ -64,15 +64,27 @@ def count_by_group(coded: CodedResponses, plan: AnalysisPlan) -> pd.DataFrame:
 
 def count_matrices(counts: pd.DataFrame) -> dict[str, tuple[list[str], list[str], np.ndarray]]:
     """Per variable: (groups, levels, groups × levels matrix of counts), built
-    once so that tables are then read without filtering the long frame."""
+    once so that tables are then read without filtering the long frame.
+
+    A plain loop over the (few hundred) rows: pandas' pivot_table costs
+    milliseconds per variable, which adds up at the small end.
+    """
+    groups: dict[str, dict[str, None]] = {}
+    levels: dict[str, dict[str, None]] = {}
+    cells: dict[tuple[str, str, str], int] = {}
+    columns = counts[["variable", "group", "level", "n"]].to_dict("list")
+    for variable, group, level, n in zip(
+        columns["variable"], columns["group"], columns["level"], columns["n"], strict=True
+    ):
+        key = (str(variable), str(group), str(level))
+        groups.setdefault(key[0], {})[key[1]] = None
+        levels.setdefault(key[0], {})[key[2]] = None
+        cells[key] = cells.get(key, 0) + int(n)
     out = {}
-    for variable, sub in counts.groupby("variable", sort=False):
-        wide = sub.pivot_table(index="group", columns="level", values="n", aggfunc="sum", sort=False)
-        out[str(variable)] = (
-            [str(g) for g in wide.index],
-            [str(lv) for lv in wide.columns],
-            wide.fillna(0).to_numpy(dtype=np.int64),
-        )
+    for variable in groups:
+        g, lv = list(groups[variable]), list(levels[variable])
+        matrix = np.array([[cells.get((variable, a, b), 0) for b in lv] for a in g], dtype=np.int64)
+        out[variable] = (g, lv, matrix)
     return out
 
 
