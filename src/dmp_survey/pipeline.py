@@ -13,7 +13,7 @@ import hashlib
 import os
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -25,7 +25,7 @@ from .config import DEFAULT_ANALYSIS_PLAN, DEFAULT_CODEBOOK, DEFAULT_PUBLISHED, 
 from .counts import count_by_group
 from .ingest import RawExport
 from .plan import AnalysisPlan, load_plan
-from .published import Published, Split, load_published, published_counts
+from .published import Published, Split, load_published, published_counts, unprinted_splits
 from .validation import load_responses
 
 __all__ = [
@@ -97,10 +97,8 @@ class Analysis:
     counts: pd.DataFrame
     tables: dict[int, pd.DataFrame]
     check: PValueCheck
-    published_check: PValueCheck
     descriptive: pd.DataFrame
     audit: pd.DataFrame
-    splits: list[Split] = field(default_factory=list)
 
 
 def check_published_counts(inputs: Inputs) -> tuple[PValueCheck, list[Split]]:
@@ -123,8 +121,9 @@ def analyse(inputs: Inputs) -> Analysis:
     raw, coded = load_responses(inputs.raw_path, inputs.codebook, inputs.sheet)
     counts = count_by_group(coded, inputs.plan)
     tables = {a.number: annex_table(counts, inputs.plan, a, inputs.codebook) for a in inputs.plan.annexes}
-    published_check, splits = check_published_counts(inputs)
-    inferred = frozenset(s.variable for s in splits if s.solutions)
+    # On the reconstruction, the counts of C4's and C11's unprinted answers
+    # were fitted to the published p-values: the check says so.
+    inferred = unprinted_splits(inputs.plan, inputs.codebook) if raw.reconstructed else frozenset()
     check = pvalue_check(tables, inputs.published, inputs.expected, "export", inferred)
     return Analysis(
         inputs=inputs,
@@ -133,10 +132,8 @@ def analyse(inputs: Inputs) -> Analysis:
         counts=counts,
         tables=tables,
         check=check,
-        published_check=published_check,
         descriptive=describe(coded),
         audit=audit(inputs.published, coded, tables, check, inputs.plan, inputs.codebook, raw.reconstructed),
-        splits=splits,
     )
 
 
@@ -259,9 +256,7 @@ def _write_report(analysis: Analysis, paths: OutputPaths, figures: list[Path]) -
         figures=pngs,
         tables=analysis.tables,
         check=analysis.check,
-        published_check=analysis.published_check,
         audit=analysis.audit,
-        splits=analysis.splits,
         provenance=_provenance(analysis),
         lang=inputs.lang,
     )

@@ -35,6 +35,7 @@ __all__ = [
     "percent_checks",
     "printed_group_counts",
     "published_counts",
+    "unprinted_splits",
 ]
 
 ANNEX_CELL_COLUMNS = ["annex", "row", "variable", "level", "column", "quantity", "printed", "cell"]
@@ -347,6 +348,16 @@ def _search_split(
 
     chosen = min(hits, key=rank)
     return Split(variable, tuple(unprinted), chosen, len(hits), candidates)
+
+
+def unprinted_splits(plan: AnalysisPlan, codebook: Codebook) -> frozenset[str]:
+    """Annex variables with more than one answer the annexes do not print: their
+    split between those answers is inferred, never printed (C4, C11)."""
+    return frozenset(
+        r.variable
+        for r in plan.rows
+        if sum(code not in r.printed_levels for code in codebook[r.variable].codes) > 1
+    )
 
 
 def published_counts(

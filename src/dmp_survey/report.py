@@ -41,9 +41,7 @@ class ReportData:
     figures: Sequence[tuple[int, Path]]  # (figure number, PNG path)
     tables: dict[int, pd.DataFrame]
     check: PValueCheck
-    published_check: PValueCheck
     audit: pd.DataFrame
-    splits: Sequence[Any]
     provenance: dict[str, Any]
     lang: str = "fr"
 
@@ -207,19 +205,6 @@ def _methods(data: ReportData) -> str:
             "chaque annexe. Les pourcentages descriptifs ont un IC 95 % de Wilson ; leur dénominateur est le "
             "nombre de répondants à qui la question a été posée.</p>",
         ]
-    if data.splits:
-        rows = []
-        for s in data.splits:
-            share = "; ".join(
-                f"{g}: " + ", ".join(f"{lv} {s.counts[g][lv]}" for lv in s.levels) for g in s.counts
-            )
-            rows.append((s.variable, share, f"{s.solutions}/{s.candidates}"))
-        head = (
-            ("variable", "split of the unprinted answers", "splits reproducing the 3 p-values / tried")
-            if data.lang == "en"
-            else ("variable", "partage des réponses non imprimées", "partages reproduisant les 3 p / essayés")
-        )
-        parts.append(_table(head, rows))
     return "\n".join(parts)
 
 
@@ -303,7 +288,13 @@ def _annexes(data: ReportData) -> str:
 
 
 def _check(data: ReportData) -> str:
-    parts = [f"<p>{escape(r.summary())}</p>" for r in (data.check, data.published_check)]
+    also = (
+        "The same check runs directly on the published per-group counts with <code>dmp-survey check</code>."
+        if data.lang == "en"
+        else "La même vérification s'exécute directement sur les effectifs publiés par groupe avec "
+        "<code>dmp-survey check</code>."
+    )
+    parts = [f"<p>{escape(data.check.summary())}</p><p>{also}</p>"]
     head = ("annexe", "ligne", "publiée", "recalculée", "test", "statut", "raison")
     if data.lang == "en":
         head = ("annex", "row", "published", "recomputed", "test", "status", "reason")
