@@ -166,3 +166,40 @@ def test_raw_file_is_not_modified(tmp_path, codebook):
     validate(path, codebook)
     assert path.read_bytes() == before
     assert sorted(p.name for p in Path(tmp_path).iterdir()) == ["e.xlsx"]
+
+
+def test_calamine_and_openpyxl_readers_agree(tmp_path, codebook):
+    """The fast reader (calamine) and the exact one (openpyxl, used when a sheet
+    holds formulas or error cells) give the same raw table."""
+    from dmp_survey.ingest import _read_xlsx_calamine, _read_xlsx_openpyxl
+
+    headers, rows, _ = form_export(codebook, n=40, seed=8)
+    likert = headers.index(codebook["c10_interest"].text)
+    sex = headers.index(codebook["a2_sex"].text)
+    for i, row in enumerate(rows):
+        row[likert] = int(row[likert])  # numbers, as forms export a linear scale
+        if i % 7 == 0:
+            row[sex] = "  "  # whitespace-only answer
+    headers[sex] = "2- VOUS  êtes"
+    rows.insert(5, [None] * len(headers))  # an empty line
+    path = write_xlsx(tmp_path / "e.xlsx", headers, rows)
+    fast = _read_xlsx_calamine(path, codebook, None)
+    exact = _read_xlsx_openpyxl(path, codebook, None)
+    assert fast.sheet == exact.sheet
+    assert fast.headers == exact.headers
+    assert list(fast.frame.index) == list(exact.frame.index)
+
+    def blanks_as_none(frame):  # calamine reads a whitespace-only cell as empty: both mean blank
+        return frame.map(lambda v: None if isinstance(v, str) and not v.strip() else v)
+
+    pd.testing.assert_frame_equal(blanks_as_none(fast.frame), blanks_as_none(exact.frame), check_dtype=False)
+    assert code_export(fast, codebook).frame.equals(code_export(exact, codebook).frame)
+
+
+def test_a_formula_anywhere_sends_the_workbook_to_the_exact_reader(tmp_path, codebook):
+    from dmp_survey.ingest import _has_formula_or_error_cells
+
+    headers, rows, _ = form_export(codebook, n=5, seed=8)
+    assert not _has_formula_or_error_cells(write_xlsx(tmp_path / "ok.xlsx", headers, rows))
+    rows[3][2] = "=1+1"
+    assert _has_formula_or_error_cells(write_xlsx(tmp_path / "f.xlsx", headers, rows))

@@ -142,8 +142,9 @@ def annex_layout(
         ],
     ]
     bold = {1, 3}
+    by_variable = {str(v): g.set_index("level") for v, g in table.groupby("variable", sort=False)}
     for row in plan.rows:
-        sub = table[table["variable"] == row.variable].set_index("level")
+        sub = by_variable[row.variable]
         first = sub.iloc[0]
         q = codebook[row.variable]
         label = row.label.get(lang) or row.label["fr"]

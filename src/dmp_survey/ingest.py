@@ -410,7 +410,8 @@ def _check_dimension(path: Path, part: str, ref: str) -> None:
 
 
 def _unreadable(path: Path, exc: Exception, sheet: str | None = None) -> InputError:
-    """The one-line error for an exception raised while openpyxl reads a workbook."""
+    """The one-line error for an exception raised while openpyxl or calamine
+    reads a workbook."""
     from defusedxml.common import DefusedXmlException
 
     # openpyxl re-raises parser errors as ValueError("Unable to read workbook")
@@ -428,6 +429,12 @@ def _unreadable(path: Path, exc: Exception, sheet: str | None = None) -> InputEr
             return InputError(path, f"workbook XML is not well-formed ({e})", sheet=sheet)
         if isinstance(e, zipfile.BadZipFile | zlib.error | EOFError):
             return InputError(path, f"the workbook is damaged ({clip(e, 100)})", sheet=sheet)
+        # calamine's own exception types (python_calamine.XmlError, ZipError…)
+        name = type(e).__name__
+        if name == "XmlError":
+            return InputError(path, f"workbook XML is not well-formed ({clip(e, 100)})", sheet=sheet)
+        if name in ("ZipError", "CalamineError") and "zip" in str(e).lower():
+            return InputError(path, f"the workbook is damaged ({clip(e, 100)})", sheet=sheet)
     return InputError(path, f"not a readable .xlsx workbook ({exc.__class__.__name__})", sheet=sheet)
 
 
@@ -438,10 +445,96 @@ def _letters_to_index(letters: str) -> int:
     return index - 1
 
 
+_FORMULA_OR_ERROR = re.compile(rb"<(?:\w+:)?f[\s>/]|\st=\"e\"")
+
+
+def _has_formula_or_error_cells(path: Path) -> bool:
+    """True when a worksheet part holds a formula (``<f>``) or an error cell
+    (``t="e"``). Scanned in the compressed stream, chunk by chunk."""
+    with zipfile.ZipFile(path) as zf:
+        for info in zf.infolist():
+            if not info.filename.startswith("xl/worksheets/"):
+                continue
+            tail = b""
+            with zf.open(info) as fh:
+                for chunk in iter(lambda: fh.read(1 << 20), b""):
+                    if _FORMULA_OR_ERROR.search(tail + chunk):
+                        return True
+                    tail = chunk[-16:]
+    return False
+
+
+def _keywords(path: Path) -> str:
+    """The workbook's keywords property (``docProps/core.xml``), read directly."""
+    with zipfile.ZipFile(path) as zf:
+        try:
+            core = zf.read("docProps/core.xml")[:200_000]
+        except KeyError:
+            return ""
+    m = re.search(rb"<cp:keywords>([^<]*)</cp:keywords>", core)
+    return m.group(1).decode("utf-8", "replace") if m else ""
+
+
 def _read_xlsx(path: Path, codebook: Codebook, sheet_name: str | None) -> RawExport:
+    """Read a workbook (after the hostile-file preflight).
+
+    Values are read with pandas' ``calamine`` engine, an order of magnitude
+    faster than openpyxl on large exports; calamine shows a formula as its
+    cached value, so a workbook whose sheets hold a formula or an error cell
+    is read with openpyxl instead, which locates the offending cell.
+    """
+    _preflight_xlsx(path)
+    if _has_formula_or_error_cells(path):
+        return _read_xlsx_openpyxl(path, codebook, sheet_name)
+    return _read_xlsx_calamine(path, codebook, sheet_name)
+
+
+def _read_xlsx_calamine(path: Path, codebook: Codebook, sheet_name: str | None) -> RawExport:
+    try:
+        book = pd.ExcelFile(path, engine="calamine")
+    except Exception as exc:  # calamine raises its own error types
+        raise _unreadable(path, exc) from None
+    with book:
+        names = [str(n) for n in book.sheet_names]
+        if not names:
+            raise InputError(path, "the workbook has no worksheet")
+        if sheet_name is None:
+            title = names[0]
+        elif sheet_name in names:
+            title = sheet_name
+        else:
+            raise InputError(path, f"no sheet '{sheet_name}'; sheets: {', '.join(names)}")
+        try:
+            # Rows and columns keep their place from A1 (pandas reads calamine
+            # without skipping an empty area): row i is spreadsheet row i + 1.
+            # No NA parsing: a cell reading "NA", "None" or "  " is kept as
+            # written (pandas would turn its default NA strings into NaN).
+            sheet = pd.read_excel(
+                book, sheet_name=title, header=None, dtype=object, keep_default_na=False, na_filter=False
+            )
+        except Exception as exc:
+            raise _unreadable(path, exc, title) from None
+    if sheet.empty:
+        raise InputError(path, "the sheet is empty: no header row and no answers", sheet=title, row=1)
+    cols = _match_headers(path, sheet.iloc[0].tolist(), codebook, title)
+    positions = sorted(cols.keep)
+    data = sheet.iloc[1:, positions]
+    data.columns = [cols.keep[p] for p in positions]
+    data.index = pd.Index(range(2, 2 + len(data)), name="row")
+    data = data.astype(object).where(data.notna() & (data != ""), None)
+    blank = np.ones(len(data), dtype=bool)
+    for column in data.columns:
+        values = data[column]
+        empty = values.astype("string").str.strip().eq("").fillna(True)
+        blank &= empty.to_numpy(dtype=bool)
+    data = data[~blank]
+    reconstructed = "reconstructed" in _keywords(path).lower()
+    return _finish(path, "xlsx", title, data, cols, reconstructed)
+
+
+def _read_xlsx_openpyxl(path: Path, codebook: Codebook, sheet_name: str | None) -> RawExport:
     import openpyxl
 
-    _preflight_xlsx(path)
     try:
         # read_only streams rows; data_only=False keeps formulas visible, so
         # that a formula cell is refused instead of read as its cached value.
