@@ -158,9 +158,17 @@ def test_title_subtitle_and_bar_labels_are_drawn(drawn):
         assert lengths == list(data.counts), data.number
 
 
+def test_inferred_counts_are_noted_on_figure_10_of_the_reconstruction(descriptive, plan, codebook):
+    figure = next(f for f in plan.figures if f.number == 10)
+    assert figure_data(descriptive, figure, codebook, reconstructed=True).note == (
+        "« Je ne sais pas » : effectif jamais imprimé, déduit des p-values publiées"
+    )
+    assert figure_data(descriptive, figure, codebook, reconstructed=False).note is None
+
+
 def test_unpublished_note_appears_exactly_on_figures_11_12_16(rendered, drawn, descriptive, plan, codebook):
     _out, _paths, calls = rendered
-    noted = {d.number for d in calls if d.note}
+    noted = {d.number for d in calls if d.note and "non publiées" in d.note}
     assert noted == UNPUBLISHED_FIGURES
     for data, fig in drawn:
         texts = _texts(fig)
@@ -172,7 +180,7 @@ def test_unpublished_note_appears_exactly_on_figures_11_12_16(rendered, drawn, d
         if figure.number in UNPUBLISHED_FIGURES:
             assert plain.note == "données non publiées dans la thèse"
             assert en.note == "data not published — reconstructed"
-        else:
+        elif figure.number != 10:  # figure 10's inferred "Je ne sais pas": see the test above
             assert plain.note is None and en.note is None
 
 

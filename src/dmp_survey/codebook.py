@@ -56,6 +56,7 @@ class Answer:
     en: str
     aliases: tuple[str, ...] = ()
     note: str | None = None
+    inferred: bool = False  # its counts are never printed; a reconstruction infers them
 
     def label(self, lang: str) -> str:
         return self.en if lang == "en" else self.fr
@@ -285,6 +286,7 @@ def _answers(path: Path, qid: str, nodes: Any) -> tuple[Answer, ...]:
                 en=_text(path, node, "en", where),
                 aliases=tuple(str(a) for a in node.get("aliases", ()) or ()),
                 note=node.get("note"),
+                inferred=bool(node.get("inferred", False)),
             )
         )
     return tuple(answers)

@@ -75,6 +75,7 @@ _TEXTS = {
         "missing_one": "1 réponse manquante (non représentée)",
         "missing_many": "{k} réponses manquantes (non représentées)",
         "footer": "Source : export reconstitué à partir des agrégats publiés dans la thèse",
+        "inferred": "« {labels} » : effectif jamais imprimé, déduit des p-values publiées",
     },
     "en": {
         "unpublished_reconstructed": "data not published — reconstructed",
@@ -82,6 +83,7 @@ _TEXTS = {
         "missing_one": "1 missing answer (not shown)",
         "missing_many": "{k} missing answers (not shown)",
         "footer": "Source: export reconstructed from the aggregates published in the thesis",
+        "inferred": "“{labels}”: count never printed, inferred from the published p-values",
     },
 }
 
@@ -236,6 +238,8 @@ def figure_data(
     note = None
     if not q.published:
         note = texts["unpublished_reconstructed"] if reconstructed else texts["unpublished"]
+    elif reconstructed and any(a.inferred for a in q.answers):
+        note = texts["inferred"].format(labels=", ".join(a.label(lang) for a in q.answers if a.inferred))
     missing_note = None
     if missing:
         missing_note = texts["missing_one"] if missing == 1 else texts["missing_many"].format(k=missing)
