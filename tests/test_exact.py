@@ -336,3 +336,32 @@ def test_reproducible_and_accepts_common_inputs():
     assert fisher_freeman_halton(pd.DataFrame(JOB)) == first
 
 
+def test_cheap_lower_bounds_never_exceed_the_count():
+    from dmp_survey.exact import _block_lower_bound, _box_lower_bound
+
+    rng = np.random.default_rng(11)
+    checked = 0
+    for _ in range(400):
+        r, c = int(rng.integers(2, 5)), int(rng.integers(2, 6))
+        x = rng.integers(0, 8, size=(r, c))
+        rows, cols = [int(v) for v in x.sum(axis=1)], [int(v) for v in x.sum(axis=0)]
+        if min(rows) == 0 or min(cols) == 0:
+            continue
+        n = count_tables(rows, cols)
+        assert _block_lower_bound(rows, cols) <= n
+        assert _box_lower_bound(rows, cols) <= n
+        checked += 1
+    assert checked > 300
+
+
+def test_large_n_tables_are_refused_by_the_cheap_bounds():
+    # 2 x 3 with a million respondents: the box around the expected table
+    # alone holds far more than the limit.
+    from dmp_survey.exact import _box_lower_bound
+
+    rows, cols = [600_000, 400_000], [450_000, 350_000, 200_000]
+    assert _box_lower_bound(rows, cols) > 5_000_000
+    with pytest.raises(ExactTooLarge, match="at least"):
+        fisher_freeman_halton(
+            [[300_000, 200_000, 100_000], [150_000, 150_000, 100_000]], max_tables=5_000_000
+        )

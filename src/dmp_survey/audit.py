@@ -92,20 +92,53 @@ def _one_respondent(printed: str, n: int, den: int) -> str:
     return ""
 
 
-def _population(groups: np.ndarray, population: str) -> np.ndarray:
-    """Respondents a text number is about (``groups``: usage-group codes)."""
-    n = len(groups)
-    return {
-        "": np.ones(n, dtype=bool),
-        "all": np.ones(n, dtype=bool),
-        "asked": np.ones(n, dtype=bool),
-        "regular": groups == "regular",
-        "occasional": groups == "occasional",
-        "never": groups == "never",
-        "not_regular": groups != "regular",
-        "not_occasional": groups != "occasional",
-        "users": groups != "never",
-    }[population]
+_POPULATIONS = {
+    "": None,
+    "all": None,
+    "asked": None,
+    "regular": {"regular"},
+    "occasional": {"occasional"},
+    "never": {"never"},
+    "not_regular": {"occasional", "never"},
+    "not_occasional": {"regular", "never"},
+    "users": {"regular", "occasional"},
+}
+
+
+class _Crosstabs:
+    """Per variable, answers × usage group among the respondents asked, counted
+    once on integer codes: each text number is then a sum of a few cells,
+    whatever the number of respondents."""
+
+    def __init__(self, frame: pd.DataFrame, codebook: Codebook, group_variable: str) -> None:
+        self.frame = frame
+        self.codebook = codebook
+        groups = frame[group_variable]
+        self.groups = [str(g) for g in groups.cat.categories]
+        self.group_codes = np.asarray(groups.cat.codes, dtype=np.int64)
+        self._tables: dict[str, tuple[list[str], np.ndarray]] = {}
+
+    def table(self, variable: str) -> tuple[list[str], np.ndarray]:
+        """(levels, groups × (levels + 1) counts), the last column the blanks."""
+        if variable not in self._tables:
+            column = self.frame[variable]
+            levels = [str(c) for c in column.cat.categories]
+            codes = np.asarray(column.cat.codes, dtype=np.int64).copy()
+            codes[codes < 0] = len(levels)
+            keep = asked_mask(self.codebook[variable], self.frame) if variable in self.codebook else None
+            g, c = (self.group_codes, codes) if keep is None else (self.group_codes[keep], codes[keep])
+            flat = np.bincount(g * (len(levels) + 1) + c, minlength=len(self.groups) * (len(levels) + 1))
+            self._tables[variable] = (levels, flat.reshape(len(self.groups), len(levels) + 1))
+        return self._tables[variable]
+
+    def count(self, variable: str, levels: list[str], population: str) -> tuple[int, int]:
+        """(answers in ``levels``, answers given) among ``population`` asked."""
+        names, table = self.table(variable)
+        wanted = _POPULATIONS[population]
+        rows = [i for i, g in enumerate(self.groups) if wanted is None or g in wanted]
+        cols = [j for j, lv in enumerate(names) if lv in levels]
+        sub = table[rows]
+        return int(sub[:, cols].sum()), int(sub[:, : len(names)].sum())
 
 
 def _annex_rows(
@@ -239,8 +272,7 @@ def _text_rows(
     checked = check.frame.set_index(["annex", "variable"])
     records: list[dict[str, object]] = []
     stamps = frame["timestamp"].dropna() if "timestamp" in frame else pd.Series(dtype="datetime64[ns]")
-    groups = frame[plan.group_variable].astype(str).to_numpy()
-    asked = {q.id: asked_mask(q, frame) for q in codebook.data_questions}
+    crosstabs = _Crosstabs(frame, codebook, plan.group_variable)
     for r in text.itertuples(index=False):
         base = {
             "location": f"{r.section} · « {r.fragment} »",
@@ -294,15 +326,9 @@ def _text_rows(
                 recomputed = _format_like(r.printed, value)
                 status = compare_printed(r.printed, value)
         else:
-            pop = _population(groups, r.population)
             variable = r.variable
             levels = r.levels.split("|") if r.levels else []
-            values = frame[variable].astype(object)
-            answered = pop & values.notna().to_numpy()
-            if variable in asked:
-                answered &= asked[variable]
-            hit = answered & values.isin(levels).to_numpy()
-            n, den = int(hit.sum()), int(answered.sum())
+            n, den = crosstabs.count(variable, levels, r.population)
             if r.quantity == "count":
                 recomputed = str(n)
                 status = "match" if int(r.printed) == n else "mismatch"

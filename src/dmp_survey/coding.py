@@ -161,42 +161,58 @@ def _code_column(raw: RawExport, question: Question) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, categories=list(question.codes), ordered=question.is_ordered)
 
 
+def _blank_mask(column: pd.Series) -> np.ndarray:
+    """Where a raw column is blank (missing, empty or whitespace only);
+    vectorised on text columns, per value on mixed ones (workbooks)."""
+    if pd.api.types.is_string_dtype(column) and column.dtype != object:
+        stripped = column.str.strip()
+        return (column.isna() | stripped.eq("")).fillna(True).to_numpy(dtype=bool)
+    return np.fromiter((_is_blank(v) for v in column), dtype=bool, count=len(column))
+
+
 def _free_text(column: pd.Series) -> pd.Series:
-    text = column.map(lambda v: None if _is_blank(v) else str(v))
-    return text.astype("string")
+    text = column.astype("string")
+    return text.where(~_blank_mask(column), None)
 
 
 # Formats forms write their timestamps in, tried in order on the whole column
-# (vectorised) before the slow per-value "mixed" parser is used on what is left:
-# parsing 10^6 timestamps with the mixed parser alone takes minutes.
+# (pyarrow's strptime, vectorised) before pandas' per-value "mixed" parser is
+# used on what is left: parsing 10^6 timestamps with that parser alone takes
+# minutes, with pandas' strptime seconds, with pyarrow's a few hundredths.
 _TIMESTAMP_FORMATS = (
     "%d/%m/%Y %H:%M:%S",
     "%d/%m/%Y %H:%M",
     "%Y-%m-%d %H:%M:%S",
     "%Y/%m/%d %H:%M:%S",
     "%m/%d/%Y %H:%M:%S",
-    "ISO8601",
 )
 
 
-def _parse_timestamps(values: pd.Series) -> pd.Series:
+def _parse_timestamps(values: pd.Series, blank: np.ndarray) -> pd.Series:
+    """Parse a timestamp column; NaT where ``blank`` or unparsable."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pd.api.types.is_datetime64_any_dtype(values):
+        parsed = values.dt.tz_convert(None) if getattr(values.dt, "tz", None) is not None else values
+        return parsed.astype("datetime64[ns]").where(~blank)
     parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    todo = values.notna().to_numpy().copy()
-    if todo.any() and all(isinstance(v, datetime | pd.Timestamp) for v in values[todo].head(100)):
-        done = pd.to_datetime(values[todo], errors="coerce")
-        parsed[todo] = done.to_numpy()
-        todo &= parsed.isna().to_numpy()
-    for fmt in _TIMESTAMP_FORMATS:
-        if not todo.any():
-            break
-        done = pd.to_datetime(values[todo].astype(str), format=fmt, errors="coerce")
-        if getattr(done.dt, "tz", None) is not None:
-            done = done.dt.tz_convert(None)
-        hit = done.notna().to_numpy()
-        if hit.any():
-            where = np.flatnonzero(todo)[hit]
-            parsed.iloc[where] = done[hit].to_numpy()
-            todo[where] = False
+    todo = ~blank
+    present = values[todo]
+    if len(present) and all(isinstance(v, datetime | pd.Timestamp) for v in present.head(100)):
+        parsed[todo] = pd.to_datetime(present, errors="coerce").to_numpy()
+        todo = todo & parsed.isna().to_numpy()
+    if todo.any():
+        text = pa.array(values[todo].astype("string").array)
+        result = pa.nulls(len(text), type=pa.timestamp("ns"))
+        for fmt in _TIMESTAMP_FORMATS:
+            attempt = pc.strptime(text, format=fmt, unit="ns", error_is_null=True)
+            result = pc.coalesce(result, attempt)
+            if result.null_count == 0:
+                break
+        where = np.flatnonzero(todo)
+        parsed.iloc[where] = result.to_pandas().to_numpy()
+        todo = todo & parsed.isna().to_numpy()
     if todo.any():
         rest = pd.to_datetime(values[todo], errors="coerce", dayfirst=True, format="mixed")
         if getattr(rest.dt, "tz", None) is not None:
@@ -207,11 +223,11 @@ def _parse_timestamps(values: pd.Series) -> pd.Series:
 
 def _timestamp(raw: RawExport) -> pd.Series:
     column = raw.frame[TIMESTAMP]
-    blank = column.map(_is_blank).astype(bool)
-    parsed = _parse_timestamps(column.where(~blank, None))
-    bad = parsed.isna() & ~blank
+    blank = _blank_mask(column)
+    parsed = _parse_timestamps(column, blank)
+    bad = parsed.isna().to_numpy() & ~blank
     if bad.any():
-        first = int(np.flatnonzero(bad.to_numpy())[0])
+        first = int(np.flatnonzero(bad)[0])
         raise raw.error(
             f"'{clip(column.iloc[first])}' is not a date and time",
             row=int(raw.frame.index[first]),

@@ -405,6 +405,30 @@ def _block_lower_bound(rows: list[int], cols: list[int]) -> int:
     return out
 
 
+def _box_lower_bound(rows: list[int], cols: list[int]) -> int:
+    """Another O(r·c) lower bound: a box of tables around a feasible one.
+
+    Move each cell ``(i, j)`` outside the last row and column by
+    ``|d_ij| <= h_ij``; the last column, last row and corner absorb the moves,
+    so the margins hold. Every cell stays non-negative when ``h_ij <=
+    x_ij`` and the moves summed along a row, a column and overall are no
+    larger than the last-column cell, the last-row cell and the corner: the
+    ``h_ij`` below ensure it, and the box holds ``prod (2 h_ij + 1)``
+    distinct tables. The largest row and column are put last.
+    """
+    r_order = sorted(range(len(rows)), key=lambda i: rows[i])
+    c_order = sorted(range(len(cols)), key=lambda j: cols[j])
+    base = _feasible_table([rows[i] for i in r_order], [cols[j] for j in c_order])
+    r, c = len(rows), len(cols)
+    corner = base[r - 1][c - 1] // ((r - 1) * (c - 1))
+    out = 1
+    for i in range(r - 1):
+        for j in range(c - 1):
+            h = min(base[i][j], base[i][c - 1] // (c - 1), base[r - 1][j] // (r - 1), corner)
+            out *= 2 * h + 1
+    return out
+
+
 def _lower_bound(rows: list[int], cols: list[int]) -> int:
     """Cheap lower bound of the number of tables.
 
@@ -509,7 +533,7 @@ class _Context:
 
         Cheap upper and lower bounds settle most cases without the DP.
         """
-        quick = _block_lower_bound(self.rows, self.cols)
+        quick = max(_block_lower_bound(self.rows, self.cols), _box_lower_bound(self.rows, self.cols))
         if quick > limit:
             return quick
         bound = _product_bound(self.rows, self.cols)

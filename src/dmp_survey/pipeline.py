@@ -215,6 +215,7 @@ def write_outputs(
                 paths.figures,
                 lang=inputs.lang,
                 reconstructed=analysis.raw.reconstructed,
+                workers=None,
             )
         )
         return figures

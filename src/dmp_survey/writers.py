@@ -86,7 +86,11 @@ def write_csv(path: Path, frame: pd.DataFrame, float_format: str = "%.10g") -> P
     out = frame.copy()
     for column in out.columns:
         if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-            out[column] = out[column].map(_csv_text)
+            # Escape each distinct value once (a text column of 10^6 rows has
+            # few distinct answers), then put them back in place.
+            codes, uniques = pd.factorize(out[column], use_na_sentinel=True)
+            escaped = pd.array([_csv_text(u) for u in uniques] + [None], dtype=object)
+            out[column] = pd.Series(escaped[codes], index=out.index, dtype=object)
     path.parent.mkdir(parents=True, exist_ok=True)
     out.to_csv(path, index=False, encoding="utf-8", lineterminator="\n", float_format=float_format)
     return path
