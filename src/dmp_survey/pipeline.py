@@ -177,55 +177,63 @@ def write_outputs(
         result = fn()
         written.extend(result if isinstance(result, list) else [result])
 
-    responses = _processed_responses(analysis.coded)
-    notice = _notice(analysis)
-    stage(
-        "responses",
-        lambda: [
-            write_parquet(paths.responses_parquet, responses),
-            write_csv(paths.responses_csv, responses),
-        ],
-    )
-    stage("annexes", lambda: [write_csv(paths.annex_csv(n), t) for n, t in analysis.tables.items()])
-    stage(
-        "annexes_xlsx",
-        lambda: write_annexes_xlsx(
-            paths.annexes_xlsx, analysis.tables, inputs.plan, inputs.codebook, notice, inputs.lang
-        ),
-    )
-    stage(
-        "annexes_md",
-        lambda: write_annexes_markdown(
-            paths.annexes_md, analysis.tables, inputs.plan, inputs.codebook, notice, inputs.lang
-        ),
-    )
-    stage("pvalue_check", lambda: write_csv(paths.pvalue_check_csv, analysis.check.frame))
-    stage("descriptive", lambda: write_csv(paths.descriptive_csv, analysis.descriptive))
-    stage("audit", lambda: write_csv(paths.audit_csv, analysis.audit))
-    figures: list[Path] = []
+    draws = "figures" in parts or "reports" in parts
+    job = None
+    if draws:
+        from .figures import start_figures
 
-    def draw() -> list[Path]:
-        from .figures import render_figures
-
-        figures.extend(
-            render_figures(
-                analysis.descriptive,
-                inputs.plan,
-                inputs.codebook,
-                paths.figures,
-                lang=inputs.lang,
-                reconstructed=analysis.raw.reconstructed,
-                workers=None,
-            )
+        # Figures depend on the descriptive table only: they are drawn on the
+        # other core(s) while the tables are written.
+        job = start_figures(
+            analysis.descriptive,
+            inputs.plan,
+            inputs.codebook,
+            paths.figures,
+            lang=inputs.lang,
+            reconstructed=analysis.raw.reconstructed,
         )
-        return figures
+    try:
+        responses = _processed_responses(analysis.coded)
+        notice = _notice(analysis)
+        stage(
+            "responses",
+            lambda: [
+                write_parquet(paths.responses_parquet, responses),
+                write_csv(paths.responses_csv, responses),
+            ],
+        )
+        stage("annexes", lambda: [write_csv(paths.annex_csv(n), t) for n, t in analysis.tables.items()])
+        stage(
+            "annexes_xlsx",
+            lambda: write_annexes_xlsx(
+                paths.annexes_xlsx, analysis.tables, inputs.plan, inputs.codebook, notice, inputs.lang
+            ),
+        )
+        stage(
+            "annexes_md",
+            lambda: write_annexes_markdown(
+                paths.annexes_md, analysis.tables, inputs.plan, inputs.codebook, notice, inputs.lang
+            ),
+        )
+        stage("pvalue_check", lambda: write_csv(paths.pvalue_check_csv, analysis.check.frame))
+        stage("descriptive", lambda: write_csv(paths.descriptive_csv, analysis.descriptive))
+        stage("audit", lambda: write_csv(paths.audit_csv, analysis.audit))
+        figures: list[Path] = []
 
-    if "figures" in parts or "reports" in parts:
-        stage("figures", draw)
-    if "reports" in parts:
-        stage("report", lambda: _write_report(analysis, paths, figures))
-    if processed:
-        stage("manifest", lambda: _write_manifest(analysis, paths, written))
+        def collect() -> list[Path]:
+            assert job is not None
+            figures.extend(job.result())
+            return figures
+
+        if job is not None:
+            stage("figures", collect)
+        if "reports" in parts:
+            stage("report", lambda: _write_report(analysis, paths, figures))
+        if processed:
+            stage("manifest", lambda: _write_manifest(analysis, paths, written))
+    finally:
+        if job is not None:
+            job.close()
     return written
 
 
