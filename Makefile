@@ -59,6 +59,10 @@ lint: $(STAMP) ## ruff and mypy
 	$(BIN)/ruff check .
 	$(BIN)/mypy src
 
+bench: $(STAMP) ## Benchmark 64 to 10^6 respondents into bench/results.json (about 1 h); BENCH_ARGS=--quick for a smoke test
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
 clean: ## Remove generated outputs (data/processed, figures, reports) and caches
 	rm -rf data/processed figures reports .pytest_cache .mypy_cache .ruff_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

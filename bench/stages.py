@@ -1,0 +1,229 @@
+"""Stage runner: one ``dmp-survey run`` in this process, every stage timed with
+``time.perf_counter()`` and its memory measured; one JSON object is printed
+on the last line of stdout.
+
+Run by ``bench/run.py`` in a fresh process per measurement:
+
+    python bench/stages.py EXPORT --out DIR
+
+It calls what the ``run`` command calls (``pipeline.load_inputs`` then
+``pipeline.run``), with the stage functions wrapped in timers, so that the
+figures follow the pipeline as it is written today rather than a copy of it
+(the wrappers replace every binding of the function in the ``dmp_survey``
+modules, ``from x import y`` included). Stages:
+
+``import``       importing what a run imports (pandas, scipy, statsmodels, matplotlib, the library)
+``setup``        ``pipeline.load_inputs``: codebook, analysis plan, published values
+``read``         ``ingest.read_export``
+``coding``       ``coding.code_export``
+``counting``     ``counts.count_by_group``
+``statistics``   ``compare.annex_table`` (summed over the 3 annexes)
+``describe``     ``describe.describe``
+``check``        ``check.pvalue_check`` (and ``pipeline.check_published_counts`` if a run calls it)
+``audit``        ``audit.audit``
+``figures``      ``figures.render_figures`` (16 PNG + 16 SVG)
+``writing``      ``pipeline.write_outputs`` less the figures and report drawn inside it:
+                 responses (Parquet + CSV), annex CSV/xlsx/md, descriptive, checks, audit, manifest
+``report``       the HTML report (``pipeline._write_report``)
+``other``        the rest of ``pipeline.run``: staging folder, publishing, clean-up
+
+A stage's ``seconds`` is its own time (time spent in another timed stage
+called from inside it is subtracted). Memory: the process's resident-set
+high-water mark is reset when a stage starts or resumes
+(``/proc/self/clear_refs``, value 5) and read when it ends or calls another
+stage (``VmHWM``), so ``peak_mb`` is the largest resident size reached
+*during* that stage; where the reset is refused the figure is the high-water
+mark since the start (``hwm_reset: false``). ``rss_mb`` is the resident size
+when the stage last ended; ``maxrss_mb`` (``getrusage``) the process's peak.
+``missing_hooks`` lists stage functions the library no longer has.
+"""
+
+from __future__ import annotations
+
+import time
+
+_T0 = time.perf_counter()
+
+import argparse  # noqa: E402
+import contextlib  # noqa: E402
+import functools  # noqa: E402
+import importlib  # noqa: E402
+import json  # noqa: E402
+import resource  # noqa: E402
+import sys  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+# (module, function name, stage) in pipeline order.
+HOOKS = [
+    ("dmp_survey.ingest", "read_export", "read"),
+    ("dmp_survey.coding", "code_export", "coding"),
+    ("dmp_survey.counts", "count_by_group", "counting"),
+    ("dmp_survey.compare", "annex_table", "statistics"),
+    ("dmp_survey.describe", "describe", "describe"),
+    ("dmp_survey.check", "pvalue_check", "check"),
+    ("dmp_survey.pipeline", "check_published_counts", "check"),
+    ("dmp_survey.audit", "audit", "audit"),
+    ("dmp_survey.figures", "render_figures", "figures"),
+    ("dmp_survey.pipeline", "write_outputs", "writing"),
+    ("dmp_survey.pipeline", "_write_report", "report"),
+    ("dmp_survey.pipeline", "run", "other"),
+]
+MODULES = (
+    "dmp_survey.cli",
+    "dmp_survey.pipeline",
+    "dmp_survey.validation",
+    "dmp_survey.ingest",
+    "dmp_survey.coding",
+    "dmp_survey.counts",
+    "dmp_survey.compare",
+    "dmp_survey.describe",
+    "dmp_survey.check",
+    "dmp_survey.audit",
+    "dmp_survey.figures",
+    "dmp_survey.annex",
+    "dmp_survey.writers",
+    "dmp_survey.report",
+    "dmp_survey.published",
+)
+
+
+def _status_mb(field: str) -> float | None:
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return None
+
+
+class Recorder:
+    """Self time and peak memory per stage, with nesting."""
+
+    def __init__(self) -> None:
+        self.stages: dict[str, dict[str, Any]] = {}
+        self.stack: list[list[Any]] = []  # [name, start, nested seconds]
+        self.hwm_reset = True
+
+    def _reset(self) -> None:
+        try:
+            with open("/proc/self/clear_refs", "w", encoding="ascii") as fh:
+                fh.write("5")
+        except OSError:
+            self.hwm_reset = False
+
+    def _note_peak(self, name: str) -> None:
+        rec = self.stages.setdefault(name, {"seconds": 0.0, "calls": 0, "peak_mb": 0.0, "rss_mb": None})
+        rec["peak_mb"] = max(rec["peak_mb"], _status_mb("VmHWM") or 0.0)
+
+    def enter(self, name: str) -> None:
+        if self.stack:
+            self._note_peak(self.stack[-1][0])
+        self._reset()
+        self.stack.append([name, time.perf_counter(), 0.0])
+
+    def leave(self) -> None:
+        end = time.perf_counter()
+        name, start, nested = self.stack.pop()
+        self._note_peak(name)
+        rec = self.stages[name]
+        rec["seconds"] += (end - start) - nested
+        rec["calls"] += 1
+        rec["rss_mb"] = _status_mb("VmRSS")
+        if self.stack:
+            self.stack[-1][2] += end - start
+            self._reset()
+
+    def run(self, name: str, fn: Callable[[], Any]) -> Any:
+        self.enter(name)
+        try:
+            return fn()
+        finally:
+            self.leave()
+
+    def wrap(self, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(fn)
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            self.enter(name)
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self.leave()
+
+        timed.__bench_original__ = fn  # type: ignore[attr-defined]
+        return timed
+
+
+def install_hooks(rec: Recorder) -> list[str]:
+    """Wrap every stage function wherever a dmp_survey module binds it."""
+    missing = []
+    modules = [sys.modules[m] for m in sys.modules if m == "dmp_survey" or m.startswith("dmp_survey.")]
+    for module_name, attr, stage in HOOKS:
+        module = sys.modules.get(module_name)
+        original = getattr(module, attr, None) if module is not None else None
+        if original is None:
+            missing.append(f"{module_name}.{attr}")
+            continue
+        timed = rec.wrap(stage, original)
+        for mod in modules:
+            for key, value in list(vars(mod).items()):
+                if value is original:
+                    setattr(mod, key, timed)
+    return missing
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Time each stage of one run; print JSON.")
+    parser.add_argument("export", type=Path)
+    parser.add_argument("--out", type=Path, required=True, help="scratch folder for the outputs")
+    args = parser.parse_args(argv)
+
+    rec = Recorder()
+    interpreter_start_s = time.perf_counter() - _T0
+
+    def do_imports() -> None:
+        # What a run imports, up front, so that no stage pays for an import.
+        for name in (
+            "matplotlib.pyplot",
+            "scipy.stats",
+            "statsmodels.stats.contingency_tables",
+            "statsmodels.stats.proportion",
+            "statsmodels.stats.multitest",
+            "scipy.stats.contingency",
+            "dmp_survey.exact",
+            *MODULES,
+        ):
+            with contextlib.suppress(ImportError):
+                importlib.import_module(name)
+
+    rec.run("import", do_imports)
+    missing = install_hooks(rec)
+    from dmp_survey import pipeline
+
+    inputs = rec.run("setup", lambda: pipeline.load_inputs(args.export))
+    start = time.perf_counter()
+    analysis = pipeline.run(inputs, args.out)
+    run_s = time.perf_counter() - start
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    result = {
+        "export": str(args.export),
+        "n": analysis.coded.n,
+        "format": analysis.raw.format,
+        "stages": rec.stages,
+        "hwm_reset": rec.hwm_reset,
+        "missing_hooks": missing,
+        "interpreter_start_s": interpreter_start_s,
+        "run_s": run_s,
+        "total_s": time.perf_counter() - _T0,
+        "maxrss_mb": usage.ru_maxrss / 1024.0,
+    }
+    sys.stdout.write("\n" + json.dumps(result) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
