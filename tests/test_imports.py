@@ -47,3 +47,11 @@ def test_the_probe_sees_heavy_imports_when_they_happen(tmp_path):
     result = _probe(["reconstruct", "--out", str(tmp_path / "r.xlsx")])  # runs the p-value rule: scipy
     assert result["code"] in (0, None)
     assert "scipy" in result["heavy"]
+
+
+def test_python_dash_m_runs_the_cli():
+    done = subprocess.run(
+        [sys.executable, "-m", "dmp_survey", "--version"], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0
+    assert done.stdout.startswith("dmp-survey ")
