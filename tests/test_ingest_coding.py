@@ -203,3 +203,44 @@ def test_a_formula_anywhere_sends_the_workbook_to_the_exact_reader(tmp_path, cod
     assert not _has_formula_or_error_cells(write_xlsx(tmp_path / "ok.xlsx", headers, rows))
     rows[3][2] = "=1+1"
     assert _has_formula_or_error_cells(write_xlsx(tmp_path / "f.xlsx", headers, rows))
+
+
+def _rewrite_sheet(src, dst, edit):
+    """Copy a workbook, passing its first sheet's XML through ``edit``."""
+    import zipfile
+
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = edit(data)
+            zout.writestr(info, data)
+    return dst
+
+
+def test_the_formula_scan_sees_past_its_first_chunk_and_through_prefixes(tmp_path, codebook):
+    """The scan reads the sheet XML in 1 MB chunks with a substring pre-test:
+    a formula in the last row of a multi-megabyte sheet, a namespace-prefixed
+    formula element and an error cell are all found."""
+    import re as _re
+
+    from dmp_survey.ingest import _has_formula_or_error_cells
+
+    headers, rows, _ = form_export(codebook, n=4000, seed=3)
+    base = write_xlsx(tmp_path / "big.xlsx", headers, rows)
+    assert not _has_formula_or_error_cells(base)
+    last = len(rows) + 1
+
+    def formula_in_last_row(xml):
+        assert len(xml) > 2 << 20  # several chunks
+        return _re.sub(rb'(<c r="C%d")[^>]*>.*?</c>' % last, rb"\1><f>1+1</f><v>2</v></c>", xml, count=1)
+
+    def prefixed(xml):
+        return _re.sub(rb'(<c r="C%d")[^>]*>.*?</c>' % last, rb"\1><x:f>1+1</x:f><v>2</v></c>", xml, count=1)
+
+    def error_cell(xml):
+        return _re.sub(rb'(<c r="C%d")[^>]*>.*?</c>' % last, rb'\1 t="e"><v>#N/A</v></c>', xml, count=1)
+
+    for name, edit in [("f", formula_in_last_row), ("x", prefixed), ("e", error_cell)]:
+        path = _rewrite_sheet(base, tmp_path / f"{name}.xlsx", edit)
+        assert _has_formula_or_error_cells(path), name
