@@ -404,6 +404,40 @@ def peer(sizes: Sequence[int], repeats: int, timeout: float) -> dict[str, Any]:
     return out
 
 
+HEAVY = ("matplotlib", "scipy", "statsmodels")
+IMPORTS_PROBE = """
+import json, sys
+from dmp_survey.cli import main
+heavy_names = set(json.loads(sys.argv[2]))
+sys.argv = ["dmp-survey", *json.loads(sys.argv[1])]
+try:
+    main()
+except SystemExit as exc:
+    code = exc.code
+else:
+    code = 0
+heavy = sorted({m.split(".")[0] for m in sys.modules} & heavy_names)
+print(json.dumps({"code": code, "heavy": heavy, "modules": len(sys.modules)}), file=sys.stderr)
+"""
+
+
+def light_imports(timeout: float) -> dict[str, Any]:
+    """Which of matplotlib, scipy and statsmodels `--help` and `validate`
+    import: the CLI run in a fresh interpreter, then its sys.modules read (the
+    same probe as tests/test_imports.py; a fact, not a timing)."""
+    out: dict[str, Any] = {}
+    for key, args in (("help", ["--help"]), ("validate", ["validate", str(RAW)])):
+        done = subprocess.run(
+            [str(PYTHON), "-c", IMPORTS_PROBE, json.dumps(args), json.dumps(HEAVY)],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=ROOT,
+        )
+        out[key] = json.loads(done.stderr.strip().splitlines()[-1])
+    return out
+
+
 def exact_bound(n: int, repeats: int, timeout: float, k: int = 5) -> dict[str, Any]:
     samples = []
     for _ in range(repeats):
@@ -457,6 +491,16 @@ def verdicts(res: dict[str, Any], top: int) -> list[dict[str, Any]]:
             f"<= {SMALL_RATIO_MAX}",
             None if r is None else r <= SMALL_RATIO_MAX,
             "x",
+        )
+    for key, probe in res.get("light_imports", {}).items():
+        heavy = probe["heavy"]
+        add(
+            f"dmp-survey {key} imports none of {', '.join(HEAVY)}"
+            + (f" (imported: {', '.join(heavy)})" if heavy else ""),
+            float(len(heavy)),
+            "0 of them",
+            probe["code"] == 0 and not heavy,
+            " imported",
         )
     cells = {(c["n"], c["format"]): c for c in res.get("scale", {}).get("cells", [])}
     for fmt in ("parquet", "csv"):
@@ -614,6 +658,13 @@ def print_report(res: dict[str, Any]) -> None:
             f"validate / import floor = {r['validate_over_import_floor']:.2f}x"
         )
 
+    for key, probe in res.get("light_imports", {}).items():
+        heavy = ", ".join(probe["heavy"]) or "none"
+        print(
+            f"  dmp-survey {key}: exit {probe['code']}, {probe['modules']} modules loaded; "
+            f"of {', '.join(HEAVY)}: {heavy} imported (sys.modules in a fresh interpreter)"
+        )
+
     sc = res.get("scale")
     if sc:
         print("\n2. Scale (synthetic exports)")
@@ -728,7 +779,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--sizes", help="comma-separated respondent counts (default 10^3..10^6)")
     parser.add_argument("--formats", default="csv,parquet,xlsx")
-    parser.add_argument("--parts", default="small,scale,peer,exact", help="which parts to run")
+    parser.add_argument("--parts", default="small,imports,scale,peer,exact", help="which parts to run")
+    parser.add_argument(
+        "--update",
+        action="store_true",
+        help="add the given --parts to the existing results file (each part records its git state)",
+    )
     parser.add_argument(
         "--timeout", type=float, default=1800.0, help="seconds before a measurement is killed"
     )
@@ -756,6 +812,9 @@ def main(argv: list[str] | None = None) -> int:
         [s for s in (10_000, 1_000_000) if s in sizes] if 1_000_000 in sizes else [sizes[0], sizes[-1]]
     )
 
+    previous: dict[str, Any] | None = None
+    if args.update:
+        previous = json.loads(RESULTS.read_text(encoding="utf-8"))
     res: dict[str, Any] = {
         "issue": 8,
         "mode": "custom"
@@ -767,15 +826,24 @@ def main(argv: list[str] | None = None) -> int:
         "started": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
     }
+    if previous is not None:
+        previous.setdefault("updates", []).append(
+            {"parts": sorted(parts), "started": res["started"], "git": git_state()}
+        )
+        res = previous
     started = time.perf_counter()
     (BENCH / "data").mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="dmp-bench-") as tmpname:
         tmp = Path(tmpname)
-        res["git_by_part"] = {}
+        res.setdefault("git_by_part", {})
         if "small" in parts:
             res["git_by_part"]["small"] = git_state()
             progress("small end")
             res["small_end"] = small_end(small_repeats, tmp, args.timeout)
+        if "imports" in parts:
+            res["git_by_part"]["imports"] = git_state()
+            progress("light commands: imports")
+            res["light_imports"] = light_imports(args.timeout)
         if "exact" in parts:
             res["git_by_part"]["exact"] = git_state()
             progress("exact-test bound")
@@ -787,10 +855,11 @@ def main(argv: list[str] | None = None) -> int:
         if "peer" in parts:
             res["git_by_part"]["peer"] = git_state()
             res["peer"] = peer(peer_sizes, repeats, args.timeout)
-    res["machine"]["loadavg_end"] = list(os.getloadavg())
-    res["git_end"] = git_state()
-    res["commits_during_run"] = commits_since(res["started"])
-    res["elapsed_s"] = time.perf_counter() - started
+    if previous is None:
+        res["machine"]["loadavg_end"] = list(os.getloadavg())
+        res["git_end"] = git_state()
+        res["commits_during_run"] = commits_since(res["started"])
+        res["elapsed_s"] = time.perf_counter() - started
     res["verdicts"] = verdicts(res, hi)
     RESULTS.write_text(json.dumps(res, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print_report(res)
