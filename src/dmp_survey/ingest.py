@@ -485,8 +485,9 @@ def _keywords(path: Path) -> str:
 def _read_xlsx(path: Path, codebook: Codebook, sheet_name: str | None) -> RawExport:
     """Read a workbook (after the hostile-file preflight).
 
-    Values are read with pandas' ``calamine`` engine, an order of magnitude
-    faster than openpyxl on large exports; calamine shows a formula as its
+    Values are read with python-calamine (the library behind pandas'
+    ``calamine`` engine, called directly), an order of magnitude faster than
+    openpyxl on large exports; calamine shows a formula as its
     cached value, so a workbook whose sheets hold a formula or an error cell
     is read with openpyxl instead, which locates the offending cell.
     """
