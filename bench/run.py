@@ -174,8 +174,6 @@ def commits_since(started: str) -> list[str]:
 
 
 def machine() -> dict[str, Any]:
-    from importlib.metadata import PackageNotFoundError, version
-
     cpu = "unknown"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -191,23 +189,9 @@ def machine() -> dict[str, Any]:
                 mem_gb = round(int(line.split()[1]) / 1024 / 1024, 1)
     except OSError:
         pass
-    libs: dict[str, str | None] = {}
-    for name in (
-        "dmp-survey",
-        "pandas",
-        "numpy",
-        "scipy",
-        "statsmodels",
-        "matplotlib",
-        "openpyxl",
-        "pyarrow",
-        "typer",
-        "tableone",
-    ):
-        try:
-            libs[name] = version(name)
-        except PackageNotFoundError:
-            libs[name] = None
+    from dmp_survey.pipeline import library_versions
+
+    libs = library_versions(extra=("tableone",))
     git = git_state()
     return {
         "cpu": cpu,
@@ -405,37 +389,16 @@ def peer(sizes: Sequence[int], repeats: int, timeout: float) -> dict[str, Any]:
 
 
 HEAVY = ("matplotlib", "scipy", "statsmodels")
-IMPORTS_PROBE = """
-import json, sys
-from dmp_survey.cli import main
-heavy_names = set(json.loads(sys.argv[2]))
-sys.argv = ["dmp-survey", *json.loads(sys.argv[1])]
-try:
-    main()
-except SystemExit as exc:
-    code = exc.code
-else:
-    code = 0
-heavy = sorted({m.split(".")[0] for m in sys.modules} & heavy_names)
-print(json.dumps({"code": code, "heavy": heavy, "modules": len(sys.modules)}), file=sys.stderr)
-"""
 
 
-def light_imports(timeout: float) -> dict[str, Any]:
+def light_imports() -> dict[str, Any]:
     """Which of matplotlib, scipy and statsmodels `--help` and `validate`
-    import: the CLI run in a fresh interpreter, then its sys.modules read (the
-    same probe as tests/test_imports.py; a fact, not a timing)."""
-    out: dict[str, Any] = {}
-    for key, args in (("help", ["--help"]), ("validate", ["validate", str(RAW)])):
-        done = subprocess.run(
-            [str(PYTHON), "-c", IMPORTS_PROBE, json.dumps(args), json.dumps(HEAVY)],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            cwd=ROOT,
-        )
-        out[key] = json.loads(done.stderr.strip().splitlines()[-1])
-    return out
+    import: the probe of tests/test_imports.py (the CLI in a fresh
+    interpreter, then its sys.modules read); a fact, not a timing."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from test_imports import _probe
+
+    return {"help": _probe(["--help"]), "validate": _probe(["validate", str(RAW)])}
 
 
 def exact_bound(n: int, repeats: int, timeout: float, k: int = 5) -> dict[str, Any]:
@@ -612,7 +575,8 @@ def print_report(res: dict[str, Any]) -> None:
     dirty = " + uncommitted src changes" if git.get("src_dirty") else ""
     load_end = m.get("loadavg_end", [float("nan")])[0]
     print(f"\nMachine: {m['cpu']}, {m['cores_usable']} usable cores, {m['ram_gb']} GB RAM; {m['os']}")
-    print(f"  Python {m['python']}; " + ", ".join(f"{k} {v}" for k, v in m["libraries"].items()))
+    libs = ", ".join(f"{k} {v}" for k, v in m["libraries"].items() if k != "python")
+    print(f"  Python {m['python']}; {libs}")
     print(
         f"  git {git.get('commit', '?')[:10]}{dirty}; "
         f"load average {m['loadavg_start'][0]:.2f} -> {load_end:.2f}"
@@ -661,7 +625,7 @@ def print_report(res: dict[str, Any]) -> None:
     for key, probe in res.get("light_imports", {}).items():
         heavy = ", ".join(probe["heavy"]) or "none"
         print(
-            f"  dmp-survey {key}: exit {probe['code']}, {probe['modules']} modules loaded; "
+            f"  dmp-survey {key}: exit {probe['code']}; "
             f"of {', '.join(HEAVY)}: {heavy} imported (sys.modules in a fresh interpreter)"
         )
 
@@ -843,7 +807,7 @@ def main(argv: list[str] | None = None) -> int:
         if "imports" in parts:
             res["git_by_part"]["imports"] = git_state()
             progress("light commands: imports")
-            res["light_imports"] = light_imports(args.timeout)
+            res["light_imports"] = light_imports()
         if "exact" in parts:
             res["git_by_part"]["exact"] = git_state()
             progress("exact-test bound")

@@ -65,7 +65,9 @@ HOOKS = [
     ("dmp_survey.check", "pvalue_check", "check"),
     ("dmp_survey.pipeline", "check_published_counts", "check"),
     ("dmp_survey.audit", "audit", "audit"),
-    ("dmp_survey.figures", "render_figures", "figures"),
+    # The run draws the figures in forked workers while it writes the tables:
+    # what it waits for once the tables are written is the figures' stage.
+    ("dmp_survey.figures", "FigureJob.result", "figures"),
     ("dmp_survey.pipeline", "write_outputs", "writing"),
     ("dmp_survey.pipeline", "_write_report", "report"),
     ("dmp_survey.pipeline", "run", "other"),
@@ -163,6 +165,15 @@ def install_hooks(rec: Recorder) -> list[str]:
     modules = [sys.modules[m] for m in sys.modules if m == "dmp_survey" or m.startswith("dmp_survey.")]
     for module_name, attr, stage in HOOKS:
         module = sys.modules.get(module_name)
+        if "." in attr:  # a method: wrapped on its class
+            cls_name, method = attr.split(".")
+            cls = getattr(module, cls_name, None)
+            original = getattr(cls, method, None)
+            if original is None:
+                missing.append(f"{module_name}.{attr}")
+                continue
+            setattr(cls, method, rec.wrap(stage, original))
+            continue
         original = getattr(module, attr, None) if module is not None else None
         if original is None:
             missing.append(f"{module_name}.{attr}")

@@ -220,12 +220,10 @@ class _Columns:
 
 
 def _column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
+    """Spreadsheet letters of 0-based column ``index`` (for error messages)."""
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index + 1)
 
 
 def _match_headers(
@@ -440,6 +438,9 @@ def _unreadable(path: Path, exc: Exception, sheet: str | None = None) -> InputEr
 
 
 def _letters_to_index(letters: str) -> int:
+    # Not openpyxl.utils.column_index_from_string: the preflight runs before
+    # every workbook read, and importing openpyxl costs ~0.3 s that the
+    # calamine path otherwise never pays.
     index = 0
     for ch in letters:
         index = index * 26 + (ord(ch) - 64)

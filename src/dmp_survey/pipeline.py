@@ -245,7 +245,7 @@ def _provenance(analysis: Analysis) -> dict[str, object]:
         "analysis_plan": {"file": inputs.plan.path.name, "sha256": sha256(inputs.plan.path)},
         "published_values": {p.name: sha256(p) for p in sorted(inputs.published.directory.glob("*.csv"))},
         "options": {"lang": inputs.lang, "sheet": inputs.sheet},
-        "versions": _versions(),
+        "versions": library_versions(),
     }
 
 
@@ -280,7 +280,9 @@ def _notice(analysis: Analysis) -> str:
     return "Données reconstituées à partir des agrégats publiés de la thèse (dmp-survey reconstruct)."
 
 
-def _versions() -> dict[str, str]:
+def library_versions(extra: tuple[str, ...] = ()) -> dict[str, str]:
+    """Python, the package and its libraries (and ``extra`` distributions),
+    with the FreeType matplotlib renders with: the manifest's provenance."""
     import platform
     from importlib.metadata import PackageNotFoundError, version
 
@@ -297,6 +299,7 @@ def _versions() -> dict[str, str]:
         "typer",
         "pyyaml",
         "defusedxml",
+        *extra,
     ):
         try:
             out[name] = version(name)

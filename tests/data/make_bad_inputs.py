@@ -43,6 +43,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # tests/, for exports.py
 
 from exports import form_export  # noqa: E402
+from openpyxl.utils import get_column_letter  # noqa: E402
 
 from dmp_survey.codebook import Codebook, load_codebook  # noqa: E402
 from dmp_survey.config import DEFAULT_CODEBOOK  # noqa: E402
@@ -203,12 +204,7 @@ class RawCell:
 
 
 def column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
+    return get_column_letter(index + 1)
 
 
 def cell_text(value: Any) -> str:
