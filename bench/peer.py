@@ -47,9 +47,9 @@ def _emit(result: dict[str, Any]) -> int:
 
 
 def prepare(export: Path, out: Path) -> int:
-    from dmp_survey.codebook import load_codebook
+    from dmp_survey.study.codebook import load_codebook
     from dmp_survey.config import DEFAULT_CODEBOOK
-    from dmp_survey.validation import load_responses
+    from dmp_survey.io.validation import load_responses
 
     _raw, coded = load_responses(export, load_codebook(DEFAULT_CODEBOOK))
     tmp = out.with_name(out.name + ".tmp")
@@ -69,9 +69,9 @@ def _load(path: Path) -> tuple[Any, float]:
 
 
 def _plan() -> tuple[Any, Any]:
-    from dmp_survey.codebook import load_codebook
+    from dmp_survey.study.codebook import load_codebook
     from dmp_survey.config import DEFAULT_ANALYSIS_PLAN, DEFAULT_CODEBOOK
-    from dmp_survey.plan import load_plan
+    from dmp_survey.study.plan import load_plan
 
     cb = load_codebook(DEFAULT_CODEBOOK)
     return cb, load_plan(DEFAULT_ANALYSIS_PLAN, cb)
@@ -116,10 +116,10 @@ def run_project(pickle_path: Path) -> int:
     import statsmodels.stats.contingency_tables
     import statsmodels.stats.multitest  # noqa: F401
 
-    from dmp_survey import exact  # noqa: F401  (imported lazily by compare)
-    from dmp_survey.coding import CodedResponses
-    from dmp_survey.compare import annex_table
-    from dmp_survey.counts import count_by_group
+    from dmp_survey.stats import exact  # noqa: F401  (imported lazily by compare)
+    from dmp_survey.io.coding import CodedResponses
+    from dmp_survey.stats.compare import annex_table
+    from dmp_survey.stats.counts import count_by_group
 
     import_s = time.perf_counter() - start
     cb, plan = _plan()
@@ -162,8 +162,8 @@ def run_exact(n: int, k: int) -> int:
     start = time.perf_counter()
     import numpy as np
 
-    from dmp_survey import compare
-    from dmp_survey.exact import count_tables
+    from dmp_survey.stats import compare
+    from dmp_survey.stats.exact import count_tables
 
     import_s = time.perf_counter() - start
     bound = compare.EXACT_MAX_TABLES

@@ -57,17 +57,17 @@ from typing import Any  # noqa: E402
 
 # (module, function name, stage) in pipeline order.
 HOOKS = [
-    ("dmp_survey.ingest", "read_export", "read"),
-    ("dmp_survey.coding", "code_export", "coding"),
-    ("dmp_survey.counts", "count_by_group", "counting"),
-    ("dmp_survey.compare", "annex_table", "statistics"),
-    ("dmp_survey.describe", "describe", "describe"),
-    ("dmp_survey.check", "pvalue_check", "check"),
+    ("dmp_survey.io.ingest", "read_export", "read"),
+    ("dmp_survey.io.coding", "code_export", "coding"),
+    ("dmp_survey.stats.counts", "count_by_group", "counting"),
+    ("dmp_survey.stats.compare", "annex_table", "statistics"),
+    ("dmp_survey.stats.describe", "describe", "describe"),
+    ("dmp_survey.publication.check", "pvalue_check", "check"),
     ("dmp_survey.pipeline", "check_published_counts", "check"),
-    ("dmp_survey.audit", "audit", "audit"),
+    ("dmp_survey.publication.audit", "audit", "audit"),
     # The run draws the figures in forked workers while it writes the tables:
     # what it waits for once the tables are written is the figures' stage.
-    ("dmp_survey.figures", "FigureJob.result", "figures"),
+    ("dmp_survey.outputs.figures", "FigureJob.result", "figures"),
     ("dmp_survey.pipeline", "write_outputs", "writing"),
     ("dmp_survey.pipeline", "_write_report", "report"),
     ("dmp_survey.pipeline", "run", "other"),
@@ -75,19 +75,19 @@ HOOKS = [
 MODULES = (
     "dmp_survey.cli",
     "dmp_survey.pipeline",
-    "dmp_survey.validation",
-    "dmp_survey.ingest",
-    "dmp_survey.coding",
-    "dmp_survey.counts",
-    "dmp_survey.compare",
-    "dmp_survey.describe",
-    "dmp_survey.check",
-    "dmp_survey.audit",
-    "dmp_survey.figures",
-    "dmp_survey.annex",
-    "dmp_survey.writers",
-    "dmp_survey.report",
-    "dmp_survey.published",
+    "dmp_survey.io.validation",
+    "dmp_survey.io.ingest",
+    "dmp_survey.io.coding",
+    "dmp_survey.stats.counts",
+    "dmp_survey.stats.compare",
+    "dmp_survey.stats.describe",
+    "dmp_survey.publication.check",
+    "dmp_survey.publication.audit",
+    "dmp_survey.outputs.figures",
+    "dmp_survey.outputs.annex",
+    "dmp_survey.io.writers",
+    "dmp_survey.outputs.report",
+    "dmp_survey.publication.published",
 )
 
 
@@ -204,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
             "statsmodels.stats.proportion",
             "statsmodels.stats.multitest",
             "scipy.stats.contingency",
-            "dmp_survey.exact",
+            "dmp_survey.stats.exact",
             *MODULES,
         ):
             with contextlib.suppress(ImportError):

@@ -45,11 +45,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dmp_survey.codebook import Codebook, QuestionType, load_codebook
-from dmp_survey.coding import evaluate
+from dmp_survey.study.codebook import Codebook, QuestionType, load_codebook
+from dmp_survey.io.coding import evaluate
 from dmp_survey.config import DEFAULT_CODEBOOK, DEFAULT_RAW
-from dmp_survey.describe import MISSING, describe
-from dmp_survey.validation import validate
+from dmp_survey.stats.describe import MISSING, describe
+from dmp_survey.io.validation import validate
 
 BENCH = Path(__file__).resolve().parent
 DATA = BENCH / "data"
@@ -82,7 +82,7 @@ class Model:
         # share of blanks among those asked.
         self.free_text: dict[str, tuple[list[str], float]] = {}
         frame = coded.frame
-        from dmp_survey.coding import asked_mask
+        from dmp_survey.io.coding import asked_mask
 
         for q in self.codebook.data_questions:
             if q.type is not QuestionType.FREE_TEXT or q.id not in frame:

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from dmp_survey.codebook import Codebook, Condition, Question, QuestionType
+from dmp_survey.study.codebook import Codebook, Condition, Question, QuestionType
 
 
 def _holds(cond: Condition, answers: dict[str, str | None]) -> bool:

@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from dmp_survey.check import load_expected_mismatches
+from dmp_survey.publication.check import load_expected_mismatches
 from dmp_survey.cli import app
-from dmp_survey.compare import statistics_tried
+from dmp_survey.stats.compare import statistics_tried
 from dmp_survey.config import DEFAULT_PUBLISHED, DEFAULT_RAW
-from dmp_survey.counts import focal_table
+from dmp_survey.stats.counts import focal_table
 from dmp_survey.pipeline import analyse, check_published_counts, load_inputs
-from dmp_survey.published import published_counts
+from dmp_survey.publication.published import published_counts
 
 runner = CliRunner()
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dmp_survey.codebook import QuestionType, load_codebook
+from dmp_survey.study.codebook import QuestionType, load_codebook
 from dmp_survey.config import DEFAULT_CODEBOOK
 from dmp_survey.errors import CodebookError
 

@@ -8,8 +8,8 @@ from scipy.stats import chi2_contingency, fisher_exact
 from statsmodels.stats.contingency_tables import Table2x2
 from statsmodels.stats.multitest import multipletests
 
-from dmp_survey.compare import annex_table, modern_statistics, statistics_tried, thesis_pvalue, trim
-from dmp_survey.published import published_counts
+from dmp_survey.stats.compare import annex_table, modern_statistics, statistics_tried, thesis_pvalue, trim
+from dmp_survey.publication.published import published_counts
 
 
 def test_rule_on_2x2_is_fisher_one_sided_in_the_observed_direction():

@@ -10,10 +10,10 @@ from exports import expected_counts, form_export, write_xlsx
 from numpy.testing import assert_allclose
 from statsmodels.stats.proportion import proportion_confint
 
-from dmp_survey.codebook import QuestionType
+from dmp_survey.study.codebook import QuestionType
 from dmp_survey.config import DEFAULT_RAW
-from dmp_survey.describe import DESCRIPTIVE_COLUMNS, MISSING, describe
-from dmp_survey.validation import validate
+from dmp_survey.stats.describe import DESCRIPTIVE_COLUMNS, MISSING, describe
+from dmp_survey.io.validation import validate
 
 
 def _coded(tmp_path, codebook, headers, rows):
@@ -203,7 +203,7 @@ def test_shipped_export_reproduces_the_published_annex_totals(shipped, published
 
 
 def test_descriptive_round_trips_through_csv(tmp_path, shipped):
-    from dmp_survey.writers import write_csv
+    from dmp_survey.io.writers import write_csv
 
     path = write_csv(tmp_path / "descriptive.csv", shipped)
     back = pd.read_csv(path, dtype={"level": str})

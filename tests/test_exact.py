@@ -1,4 +1,4 @@
-"""Tests of ``dmp_survey.exact``: exact Fisher / Fisher-Freeman-Halton p-values.
+"""Tests of ``dmp_survey.stats.exact``: exact Fisher / Fisher-Freeman-Halton p-values.
 
 Where the pinned numbers come from (outside this code):
 
@@ -31,7 +31,7 @@ import pandas as pd
 import pytest
 from scipy.stats import fisher_exact
 
-from dmp_survey.exact import (
+from dmp_survey.stats.exact import (
     DEFAULT_MAX_TABLES,
     REL_TOL,
     ExactTooLarge,
@@ -337,7 +337,7 @@ def test_reproducible_and_accepts_common_inputs():
 
 
 def test_cheap_lower_bounds_never_exceed_the_count():
-    from dmp_survey.exact import _block_lower_bound, _box_lower_bound
+    from dmp_survey.stats.exact import _block_lower_bound, _box_lower_bound
 
     rng = np.random.default_rng(11)
     checked = 0
@@ -357,7 +357,7 @@ def test_cheap_lower_bounds_never_exceed_the_count():
 def test_large_n_tables_are_refused_by_the_cheap_bounds():
     # 2 x 3 with a million respondents: the box around the expected table
     # alone holds far more than the limit.
-    from dmp_survey.exact import _box_lower_bound
+    from dmp_survey.stats.exact import _box_lower_bound
 
     rows, cols = [600_000, 400_000], [450_000, 350_000, 200_000]
     assert _box_lower_bound(rows, cols) > 5_000_000

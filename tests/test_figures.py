@@ -12,10 +12,10 @@ import pytest
 from matplotlib.figure import Figure as MplFigure
 from matplotlib.text import Text
 
-from dmp_survey import figures
+from dmp_survey.outputs import figures
 from dmp_survey.config import DEFAULT_RAW
-from dmp_survey.describe import MISSING, describe
-from dmp_survey.figures import (
+from dmp_survey.stats.describe import MISSING, describe
+from dmp_survey.outputs.figures import (
     FigureData,
     bar_label,
     figure_data,
@@ -24,9 +24,9 @@ from dmp_survey.figures import (
     plot_figure,
     render_figures,
 )
-from dmp_survey.style import FIGURE_WIDTH_CM, MIN_FONT_SIZE, RC_PARAMS
-from dmp_survey.validation import validate
-from dmp_survey.writers import write_csv
+from dmp_survey.outputs.style import FIGURE_WIDTH_CM, MIN_FONT_SIZE, RC_PARAMS
+from dmp_survey.io.validation import validate
+from dmp_survey.io.writers import write_csv
 
 UNPUBLISHED_FIGURES = {11, 12, 16}
 

@@ -21,7 +21,7 @@ from exports import form_export, write_csv
 from typer.testing import CliRunner
 
 from dmp_survey.cli import app
-from dmp_survey.writers import csv_safe, write_xlsx_sheets, xlsx_text
+from dmp_survey.io.writers import csv_safe, write_xlsx_sheets, xlsx_text
 
 runner = CliRunner()
 
@@ -173,7 +173,7 @@ def test_write_xlsx_sheets_is_byte_identical_across_runs(tmp_path):
 
 def test_csv_writer_is_what_the_pipeline_uses(tmp_path):
     # write_csv escapes text columns (object and pandas string dtypes alike).
-    from dmp_survey.writers import write_csv as write_output_csv
+    from dmp_survey.io.writers import write_csv as write_output_csv
 
     frame = pd.DataFrame(
         {
@@ -191,7 +191,7 @@ def test_csv_writer_is_what_the_pipeline_uses(tmp_path):
 
 
 def test_csv_output_keeps_one_row_per_record_whatever_the_line_ends(tmp_path):
-    from dmp_survey.writers import write_csv as write_output_csv
+    from dmp_survey.io.writers import write_csv as write_output_csv
 
     values = ["a\rb", "c\r\nd", "e\nf", "\r=1+1"]
     path = write_output_csv(tmp_path / "y.csv", pd.DataFrame({"t": values, "n": range(4)}))

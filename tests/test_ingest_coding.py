@@ -6,10 +6,10 @@ import pandas as pd
 import pytest
 from exports import expected_counts, form_export, write_csv, write_parquet, write_xlsx
 
-from dmp_survey.coding import code_export
-from dmp_survey.ingest import detect_format, read_export
+from dmp_survey.io.coding import code_export
+from dmp_survey.io.ingest import detect_format, read_export
 from dmp_survey.text import normalise_header, normalise_label
-from dmp_survey.validation import validate
+from dmp_survey.io.validation import validate
 
 
 def _assert_counts(coded, codebook, truth):
@@ -171,7 +171,7 @@ def test_raw_file_is_not_modified(tmp_path, codebook):
 def test_calamine_and_openpyxl_readers_agree(tmp_path, codebook):
     """The fast reader (calamine) and the exact one (openpyxl, used when a sheet
     holds formulas or error cells) give the same raw table."""
-    from dmp_survey.ingest import _read_xlsx_calamine, _read_xlsx_openpyxl
+    from dmp_survey.io.ingest import _read_xlsx_calamine, _read_xlsx_openpyxl
 
     headers, rows, _ = form_export(codebook, n=40, seed=8)
     likert = headers.index(codebook["c10_interest"].text)
@@ -197,7 +197,7 @@ def test_calamine_and_openpyxl_readers_agree(tmp_path, codebook):
 
 
 def test_a_formula_anywhere_sends_the_workbook_to_the_exact_reader(tmp_path, codebook):
-    from dmp_survey.ingest import _has_formula_or_error_cells
+    from dmp_survey.io.ingest import _has_formula_or_error_cells
 
     headers, rows, _ = form_export(codebook, n=5, seed=8)
     assert not _has_formula_or_error_cells(write_xlsx(tmp_path / "ok.xlsx", headers, rows))
@@ -224,7 +224,7 @@ def test_the_formula_scan_sees_past_its_first_chunk_and_through_prefixes(tmp_pat
     formula element and an error cell are all found."""
     import re as _re
 
-    from dmp_survey.ingest import _has_formula_or_error_cells
+    from dmp_survey.io.ingest import _has_formula_or_error_cells
 
     headers, rows, _ = form_export(codebook, n=4000, seed=3)
     base = write_xlsx(tmp_path / "big.xlsx", headers, rows)

@@ -25,7 +25,7 @@ from exports import form_export, write_csv, write_parquet, write_xlsx
 from typer.testing import CliRunner
 
 from dmp_survey.cli import app
-from dmp_survey.ingest import read_export
+from dmp_survey.io.ingest import read_export
 
 runner = CliRunner()
 

@@ -19,12 +19,12 @@ from exports import _holds, label_of, write_csv
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dmp_survey.codebook import QuestionType, load_codebook
-from dmp_survey.coding import code_export
+from dmp_survey.study.codebook import QuestionType, load_codebook
+from dmp_survey.io.coding import code_export
 from dmp_survey.config import DEFAULT_ANALYSIS_PLAN, DEFAULT_CODEBOOK
-from dmp_survey.counts import count_by_group, focal_table
-from dmp_survey.ingest import read_export
-from dmp_survey.plan import load_plan
+from dmp_survey.stats.counts import count_by_group, focal_table
+from dmp_survey.io.ingest import read_export
+from dmp_survey.study.plan import load_plan
 from dmp_survey.text import normalise_header, normalise_label
 
 # Module-level (not the session fixtures): strategies are built at import.

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from dmp_survey.published import (
+from dmp_survey.publication.published import (
     compare_printed,
     cross_annex_consistency,
     group_sizes,

@@ -9,9 +9,9 @@ import pytest
 from typer.testing import CliRunner
 
 from dmp_survey.cli import app
-from dmp_survey.codebook import QuestionType
+from dmp_survey.study.codebook import QuestionType
 from dmp_survey.config import DEFAULT_RAW
-from dmp_survey.validation import validate
+from dmp_survey.io.validation import validate
 
 runner = CliRunner()
 

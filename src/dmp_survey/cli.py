@@ -90,8 +90,8 @@ def validate(
     sheet: SheetOpt = None,
 ) -> None:
     """Ingest and code an export only; print what was found, or the first problem."""
-    from .codebook import load_codebook
-    from .validation import validate as run_validation
+    from .study.codebook import load_codebook
+    from .io.validation import validate as run_validation
 
     report = _call(lambda: run_validation(raw, load_codebook(codebook), sheet))
     typer.echo("\n".join(report.lines()))
@@ -233,7 +233,7 @@ def reconstruct(
     ] = DEFAULT_RECONSTRUCTION,
 ) -> None:
     """Rebuild the respondent-level export from the published aggregates."""
-    from .reconstruct import rebuild
+    from .publication.reconstruct import rebuild
 
     result = _call(lambda: rebuild(out, codebook, plan, published, settings))
     typer.echo(result)

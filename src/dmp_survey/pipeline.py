@@ -18,15 +18,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from .check import PValueCheck, load_expected_mismatches, pvalue_check
-from .codebook import Codebook, load_codebook
-from .coding import CodedResponses
+from .publication.check import PValueCheck, load_expected_mismatches, pvalue_check
+from .study.codebook import Codebook, load_codebook
+from .io.coding import CodedResponses
 from .config import DEFAULT_ANALYSIS_PLAN, DEFAULT_CODEBOOK, DEFAULT_PUBLISHED, OutputPaths
-from .counts import count_by_group
-from .ingest import RawExport
-from .plan import AnalysisPlan, load_plan
-from .published import Published, Split, load_published, published_counts, unprinted_splits
-from .validation import load_responses
+from .stats.counts import count_by_group
+from .io.ingest import RawExport
+from .study.plan import AnalysisPlan, load_plan
+from .publication.published import Published, Split, load_published, published_counts, unprinted_splits
+from .io.validation import load_responses
 
 __all__ = [
     "ALL_PARTS",
@@ -103,7 +103,7 @@ class Analysis:
 
 def check_published_counts(inputs: Inputs) -> tuple[PValueCheck, list[Split]]:
     """The p-value check run directly on the published per-group counts."""
-    from .compare import annex_table
+    from .stats.compare import annex_table
 
     counts, splits = published_counts(inputs.published, inputs.plan, inputs.codebook)
     tables = {a.number: annex_table(counts, inputs.plan, a, inputs.codebook) for a in inputs.plan.annexes}
@@ -114,9 +114,9 @@ def check_published_counts(inputs: Inputs) -> tuple[PValueCheck, list[Split]]:
 
 def analyse(inputs: Inputs) -> Analysis:
     """Run every stage on the export; write nothing."""
-    from .audit import audit
-    from .compare import annex_table
-    from .describe import describe
+    from .publication.audit import audit
+    from .stats.compare import annex_table
+    from .stats.describe import describe
 
     raw, coded = load_responses(inputs.raw_path, inputs.codebook, inputs.sheet)
     counts = count_by_group(coded, inputs.plan)
@@ -160,8 +160,8 @@ def write_outputs(
     inject late failures through it to prove that nothing half-written is
     published).
     """
-    from .annex import write_annexes_markdown, write_annexes_xlsx
-    from .writers import write_csv, write_parquet
+    from .outputs.annex import write_annexes_markdown, write_annexes_xlsx
+    from .io.writers import write_csv, write_parquet
 
     paths = OutputPaths(root)
     inputs = analysis.inputs
@@ -180,7 +180,7 @@ def write_outputs(
     draws = "figures" in parts or "reports" in parts
     job = None
     if draws:
-        from .figures import start_figures
+        from .outputs.figures import start_figures
 
         # Figures depend on the descriptive table only: they are drawn on the
         # other core(s) while the tables are written.
@@ -250,8 +250,8 @@ def _provenance(analysis: Analysis) -> dict[str, object]:
 
 
 def _write_report(analysis: Analysis, paths: OutputPaths, figures: list[Path]) -> Path:
-    from .report import ReportData, render_report
-    from .writers import write_text
+    from .outputs.report import ReportData, render_report
+    from .io.writers import write_text
 
     inputs = analysis.inputs
     pngs = sorted((int(p.stem.split("_")[1]), p) for p in figures if p.suffix == ".png")
@@ -315,7 +315,7 @@ def library_versions(extra: tuple[str, ...] = ()) -> dict[str, str]:
 
 
 def _write_manifest(analysis: Analysis, paths: OutputPaths, written: list[Path]) -> Path:
-    from .writers import write_json
+    from .io.writers import write_json
 
     manifest = {
         **_provenance(analysis),

@@ -27,9 +27,9 @@ import numpy as np
 import pandas as pd
 
 from .check import PValueCheck
-from .codebook import Codebook
-from .coding import CodedResponses, asked_mask
-from .plan import AnalysisPlan
+from ..study.codebook import Codebook
+from ..io.coding import CodedResponses, asked_mask
+from ..study.plan import AnalysisPlan
 from .published import Published, compare_printed, parse_printed, percent_checks
 
 __all__ = ["AUDIT_COLUMNS", "audit"]

@@ -30,9 +30,9 @@ from matplotlib.figure import Figure as MplFigure
 from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
-from .codebook import Codebook, QuestionType
-from .describe import MISSING
-from .plan import AnalysisPlan, Figure
+from ..study.codebook import Codebook, QuestionType
+from ..stats.describe import MISSING
+from ..study.plan import AnalysisPlan, Figure
 from .style import (
     BAR_COLOUR,
     DPI,

@@ -13,9 +13,9 @@ from typing import Any
 
 import pandas as pd
 
-from .codebook import Codebook, Question
-from .plan import AnalysisPlan, Annex, AnnexRow
-from .writers import write_text, write_xlsx_sheets
+from ..study.codebook import Codebook, Question
+from ..study.plan import AnalysisPlan, Annex, AnnexRow
+from ..io.writers import write_text, write_xlsx_sheets
 
 __all__ = [
     "annex_layout",

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .coding import CodedResponses, evaluate
-from .plan import AnalysisPlan
+from ..io.coding import CodedResponses, evaluate
+from ..study.plan import AnalysisPlan
 
 __all__ = ["COUNT_COLUMNS", "count_by_group", "count_matrices", "focal_table"]
 

@@ -21,10 +21,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .codebook import Codebook, Condition, DerivedVariable, Question, QuestionType
-from .errors import clip
+from ..study.codebook import Codebook, Condition, DerivedVariable, Question, QuestionType
+from ..errors import clip
 from .ingest import TIMESTAMP, RawExport
-from .text import closest, normalise_label
+from ..text import closest, normalise_label
 
 __all__ = [
     "RESPONDENT",

@@ -20,10 +20,10 @@ from typing import Any
 import pandas as pd
 
 from .annex import SHORT_TESTS, annex_layout, format_p
-from .check import PValueCheck
-from .codebook import Codebook
-from .compare import EXACT_MAX_TABLES
-from .plan import AnalysisPlan
+from ..publication.check import PValueCheck
+from ..study.codebook import Codebook
+from ..stats.compare import EXACT_MAX_TABLES
+from ..study.plan import AnalysisPlan
 
 __all__ = ["ReportData", "render_report"]
 

@@ -29,12 +29,12 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .codebook import Codebook, QuestionType
-from .coding import evaluate
-from .errors import PlanError
-from .plan import AnalysisPlan
+from ..study.codebook import Codebook, QuestionType
+from ..io.coding import evaluate
+from ..errors import PlanError
+from ..study.plan import AnalysisPlan
 from .published import Published, Split, published_counts
-from .writers import write_xlsx_sheets
+from ..io.writers import write_xlsx_sheets
 
 __all__ = [
     "Reconstruction",
@@ -267,8 +267,8 @@ def rebuild(
     """
     import os
 
-    from .codebook import load_codebook
-    from .plan import load_plan
+    from ..study.codebook import load_codebook
+    from ..study.plan import load_plan
     from .published import load_published
 
     codebook = load_codebook(codebook_path)

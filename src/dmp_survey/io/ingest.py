@@ -26,9 +26,9 @@ from xml.parsers import expat
 import numpy as np
 import pandas as pd
 
-from .codebook import Codebook
-from .errors import InputError, clip
-from .text import closest, normalise_header
+from ..study.codebook import Codebook
+from ..errors import InputError, clip
+from ..text import closest, normalise_header
 
 __all__ = [
     "RawExport",

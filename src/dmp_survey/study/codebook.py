@@ -15,8 +15,8 @@ from typing import Any
 
 import yaml
 
-from .errors import CodebookError
-from .text import normalise_header, normalise_label
+from ..errors import CodebookError
+from ..text import normalise_header, normalise_label
 
 __all__ = [
     "Answer",

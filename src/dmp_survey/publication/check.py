@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import PlanError
+from ..errors import PlanError
 from .published import Published, compare_printed
 
 __all__ = [

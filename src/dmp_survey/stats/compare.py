@@ -41,9 +41,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .codebook import Codebook
+from ..study.codebook import Codebook
 from .counts import count_matrices, focal_table
-from .plan import AnalysisPlan, Annex
+from ..study.plan import AnalysisPlan, Annex
 
 __all__ = [
     "ANNEX_COLUMNS",

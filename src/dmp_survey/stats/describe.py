@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .coding import CodedResponses, asked_mask
+from ..io.coding import CodedResponses, asked_mask
 
 __all__ = ["DESCRIPTIVE_COLUMNS", "MISSING", "describe"]
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 
 from .codebook import Codebook, Condition, parse_condition
-from .errors import PlanError
+from ..errors import PlanError
 
 __all__ = ["AnalysisPlan", "Annex", "AnnexRow", "Figure", "load_plan"]
 

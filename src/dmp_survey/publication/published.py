@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .codebook import Codebook
-from .errors import PlanError
-from .plan import AnalysisPlan
+from ..study.codebook import Codebook
+from ..errors import PlanError
+from ..study.plan import AnalysisPlan
 
 __all__ = [
     "Printed",
@@ -291,7 +291,7 @@ def _row_pvalues_match(
     plan: AnalysisPlan,
     published_p: dict[tuple[int, str], str],
 ) -> bool:
-    from .compare import thesis_pvalue
+    from ..stats.compare import thesis_pvalue
 
     for annex in plan.annexes:
         focal = [per_group[annex.focal].get(lv, 0) for lv in levels]

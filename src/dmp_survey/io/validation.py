@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .codebook import Codebook
+from ..study.codebook import Codebook
 from .coding import CodedResponses, code_export
 from .ingest import RawExport, read_export
 

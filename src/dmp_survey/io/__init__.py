@@ -1,0 +1,1 @@
+"""Input and output: reading exports, coding answers, writing files."""

@@ -1,0 +1,1 @@
+"""The publication audit: published values, p-value check, audit, reconstruction."""

@@ -1,0 +1,1 @@
+"""Statistics on counts: counting, descriptive statistics, comparisons, exact tests."""

@@ -1,0 +1,1 @@
+"""The study contract: codebook, analysis plan and study folder (loading and validation)."""
