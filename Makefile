@@ -10,7 +10,7 @@ DMP    := $(BIN)/dmp-survey
 RAW    := data/raw/responses.xlsx
 STAMP  := $(VENV)/.installed
 SOURCES   := $(shell find src -name '*.py' -o -name '*.yaml')
-PUBLISHED := $(wildcard data/published/*.csv)
+PUBLISHED := $(wildcard src/dmp_survey/studies/*/published/*.csv)
 CHROMIUM  ?= chromium
 
 .DEFAULT_GOAL := help

@@ -47,9 +47,9 @@ def _emit(result: dict[str, Any]) -> int:
 
 
 def prepare(export: Path, out: Path) -> int:
-    from dmp_survey.study.codebook import load_codebook
     from dmp_survey.config import DEFAULT_CODEBOOK
     from dmp_survey.io.validation import load_responses
+    from dmp_survey.study.codebook import load_codebook
 
     _raw, coded = load_responses(export, load_codebook(DEFAULT_CODEBOOK))
     tmp = out.with_name(out.name + ".tmp")
@@ -69,8 +69,8 @@ def _load(path: Path) -> tuple[Any, float]:
 
 
 def _plan() -> tuple[Any, Any]:
-    from dmp_survey.study.codebook import load_codebook
     from dmp_survey.config import DEFAULT_ANALYSIS_PLAN, DEFAULT_CODEBOOK
+    from dmp_survey.study.codebook import load_codebook
     from dmp_survey.study.plan import load_plan
 
     cb = load_codebook(DEFAULT_CODEBOOK)
@@ -116,8 +116,8 @@ def run_project(pickle_path: Path) -> int:
     import statsmodels.stats.contingency_tables
     import statsmodels.stats.multitest  # noqa: F401
 
-    from dmp_survey.stats import exact  # noqa: F401  (imported lazily by compare)
     from dmp_survey.io.coding import CodedResponses
+    from dmp_survey.stats import exact  # noqa: F401  (imported lazily by compare)
     from dmp_survey.stats.compare import annex_table
     from dmp_survey.stats.counts import count_by_group
 

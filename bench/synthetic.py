@@ -45,11 +45,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dmp_survey.study.codebook import Codebook, QuestionType, load_codebook
-from dmp_survey.io.coding import evaluate
 from dmp_survey.config import DEFAULT_CODEBOOK, DEFAULT_RAW
-from dmp_survey.stats.describe import MISSING, describe
+from dmp_survey.io.coding import evaluate
 from dmp_survey.io.validation import validate
+from dmp_survey.stats.describe import MISSING, describe
+from dmp_survey.study.codebook import Codebook, QuestionType, load_codebook
 
 BENCH = Path(__file__).resolve().parent
 DATA = BENCH / "data"

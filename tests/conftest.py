@@ -7,10 +7,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from dmp_survey.study.codebook import Codebook, load_codebook
 from dmp_survey.config import DEFAULT_ANALYSIS_PLAN, DEFAULT_CODEBOOK, DEFAULT_PUBLISHED
-from dmp_survey.study.plan import AnalysisPlan, load_plan
 from dmp_survey.publication.published import Published, load_published
+from dmp_survey.study.codebook import Codebook, load_codebook
+from dmp_survey.study.plan import AnalysisPlan, load_plan
 
 
 @pytest.fixture(scope="session")

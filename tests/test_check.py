@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from dmp_survey.publication.check import load_expected_mismatches
 from dmp_survey.cli import app
-from dmp_survey.stats.compare import statistics_tried
-from dmp_survey.config import DEFAULT_PUBLISHED, DEFAULT_RAW
-from dmp_survey.stats.counts import focal_table
+from dmp_survey.config import DEFAULT_PUBLISHED, DEFAULT_RAW, DEFAULT_STUDY
 from dmp_survey.pipeline import analyse, check_published_counts, load_inputs
+from dmp_survey.publication.check import load_expected_mismatches
 from dmp_survey.publication.published import published_counts
+from dmp_survey.stats.compare import statistics_tried
+from dmp_survey.stats.counts import focal_table
 
 runner = CliRunner()
 
@@ -48,7 +48,7 @@ def test_expected_mismatch_list_records_what_is_recomputed(published, plan, code
     expected = load_expected_mismatches(DEFAULT_PUBLISHED)
     counts, _ = published_counts(published, plan, codebook)
     for r in expected.itertuples():
-        focal = plan.annex(r.annex).focal
+        focal = plan.numbered(r.annex).focal
         table = focal_table(counts, r.variable, focal, list(codebook[r.variable].codes))
         tried = statistics_tried(table)
         for name, value in tried.items():
@@ -73,9 +73,9 @@ def test_inferred_counts_are_flagged_only_on_the_reconstruction(analysis, publis
 
 
 def _published_copy(tmp_path):
-    target = tmp_path / "published"
-    shutil.copytree(DEFAULT_PUBLISHED, target)
-    return target
+    study = tmp_path / "study"
+    shutil.copytree(DEFAULT_STUDY, study)
+    return study / "published"
 
 
 def test_check_fails_when_a_value_outside_the_list_does_not_match(tmp_path):
@@ -83,9 +83,9 @@ def test_check_fails_when_a_value_outside_the_list_does_not_match(tmp_path):
     expected = published / "pvalue_expected_mismatches.csv"
     lines = expected.read_text(encoding="utf-8").splitlines()
     expected.write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")  # drop annex II Problèmes
-    result = runner.invoke(app, ["check", "--published", str(published)])
+    result = runner.invoke(app, ["check", "--study", str(published.parent)])
     assert result.exit_code == 1
-    assert "annex 2 c8_problems: published 0.050" in result.stdout
+    assert "table 2 c8_problems: published 0.050" in result.stdout
     assert "mismatch" in result.stdout
 
 
@@ -95,7 +95,7 @@ def test_check_fails_when_a_listed_value_starts_to_match(tmp_path):
     text = expected.read_text(encoding="utf-8").rstrip("\n")
     row = '1,a2_sex,Sexe,0.306,0.3056,fisher_one_sided,,,,,,,"listed on purpose"'
     expected.write_text(text + "\n" + row + "\n", encoding="utf-8")
-    result = runner.invoke(app, ["check", "--published", str(published)])
+    result = runner.invoke(app, ["check", "--study", str(published.parent)])
     assert result.exit_code == 1
     assert "unexpected_match" in result.stdout
 
@@ -108,7 +108,7 @@ def test_check_fails_when_a_published_value_is_changed(tmp_path):
     cells.write_text(
         text.replace("1,Sexe,a2_sex,,p,p_value,0.306,0.306", "1,Sexe,a2_sex,,p,p_value,0.307,0.307")
     )
-    result = runner.invoke(app, ["check", "--published", str(published)])
+    result = runner.invoke(app, ["check", "--study", str(published.parent)])
     assert result.exit_code == 1
 
 

@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dmp_survey.study.codebook import QuestionType, load_codebook
 from dmp_survey.config import DEFAULT_CODEBOOK
 from dmp_survey.errors import CodebookError
+from dmp_survey.study.codebook import QuestionType, load_codebook
 
 ANNEX_4 = [f"A{i}" for i in range(1, 8)] + [f"B{i}" for i in range(1, 8)] + [f"C{i}" for i in range(1, 13)]
 
@@ -127,5 +127,5 @@ def test_unknown_question_type_is_refused(tmp_path):
     def edit(d):
         d["questions"][0]["type"] = "multiple"
 
-    with pytest.raises(CodebookError, match="unknown type 'multiple'"):
+    with pytest.raises(CodebookError, match="'multiple' is not allowed"):
         load_codebook(_edited(tmp_path, edit))

@@ -8,8 +8,9 @@ from scipy.stats import chi2_contingency, fisher_exact
 from statsmodels.stats.contingency_tables import Table2x2
 from statsmodels.stats.multitest import multipletests
 
-from dmp_survey.stats.compare import annex_table, modern_statistics, statistics_tried, thesis_pvalue, trim
-from dmp_survey.publication.published import published_counts
+from dmp_survey.publication.published import annex_view, published_counts
+from dmp_survey.stats.compare import comparison_table, modern_statistics, statistics_tried, trim
+from dmp_survey.stats.compare import spss_crosstabs_pvalue as thesis_pvalue
 
 
 def test_rule_on_2x2_is_fisher_one_sided_in_the_observed_direction():
@@ -94,7 +95,7 @@ def test_statistics_tried_lists_every_crosstab_statistic():
 
 def test_annex_table_has_the_design_columns_and_adjusts_within_the_annex(published, plan, codebook):
     counts, _ = published_counts(published, plan, codebook)
-    table = annex_table(counts, plan, plan.annex(3), codebook)
+    table = comparison_table(counts, plan.numbered(3), codebook)
     assert list(table.columns[:8]) == [
         "variable",
         "level",
@@ -105,9 +106,9 @@ def test_annex_table_has_the_design_columns_and_adjusts_within_the_annex(publish
         "p_value",
         "test",
     ]
-    assert table["variable"].drop_duplicates().tolist() == [r.variable for r in plan.rows]
+    assert table["variable"].drop_duplicates().tolist() == [r.variable for r in annex_view(plan).rows]
     # every answer level of the codebook is kept
-    assert len(table) == sum(len(codebook[r.variable].codes) for r in plan.rows)
+    assert len(table) == sum(len(codebook[r.variable].codes) for r in annex_view(plan).rows)
     per_row = table.drop_duplicates("variable")
     testable = per_row[per_row["test_exact"] != "constant"]
     holm = multipletests(testable["p_exact"], method="holm")[1]

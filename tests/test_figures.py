@@ -12,9 +12,10 @@ import pytest
 from matplotlib.figure import Figure as MplFigure
 from matplotlib.text import Text
 
-from dmp_survey.outputs import figures
 from dmp_survey.config import DEFAULT_RAW
-from dmp_survey.stats.describe import MISSING, describe
+from dmp_survey.io.validation import validate
+from dmp_survey.io.writers import write_csv
+from dmp_survey.outputs import figures
 from dmp_survey.outputs.figures import (
     FigureData,
     bar_label,
@@ -25,8 +26,7 @@ from dmp_survey.outputs.figures import (
     render_figures,
 )
 from dmp_survey.outputs.style import FIGURE_WIDTH_CM, MIN_FONT_SIZE, RC_PARAMS
-from dmp_survey.io.validation import validate
-from dmp_survey.io.writers import write_csv
+from dmp_survey.stats.describe import MISSING, describe
 
 UNPUBLISHED_FIGURES = {11, 12, 16}
 
@@ -175,7 +175,7 @@ def test_unpublished_note_appears_exactly_on_figures_11_12_16(rendered, drawn, d
         shown = "données non publiées — reconstituées" in texts
         assert shown == (data.number in UNPUBLISHED_FIGURES), data.number
     for figure in plan.figures:
-        plain = figure_data(descriptive, figure, codebook, reconstructed=False)
+        plain = figure_data(descriptive, figure, codebook, reconstructed=False, source="la thèse")
         en = figure_data(descriptive, figure, codebook, lang="en", reconstructed=True)
         if figure.number in UNPUBLISHED_FIGURES:
             assert plain.note == "données non publiées dans la thèse"

@@ -8,8 +8,8 @@ from exports import expected_counts, form_export, write_csv, write_parquet, writ
 
 from dmp_survey.io.coding import code_export
 from dmp_survey.io.ingest import detect_format, read_export
-from dmp_survey.text import normalise_header, normalise_label
 from dmp_survey.io.validation import validate
+from dmp_survey.text import normalise_header, normalise_label
 
 
 def _assert_counts(coded, codebook, truth):

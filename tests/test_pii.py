@@ -166,7 +166,7 @@ def test_run_writes_no_contact_data_in_any_output(pii_run):
     assert result.exit_code == 0, result.output
     files = [p for p in out.rglob("*") if p.is_file()]
     assert any(p.name == "responses.csv" for p in files)
-    assert any(p.name == "annexes.xlsx" for p in files)
+    assert any(p.name == "comparisons.xlsx" for p in files)
     assert _leaks(out, needles) == []
 
 

@@ -24,8 +24,8 @@ CONTRACT = [
     "data/processed/annex_1.csv",
     "data/processed/annex_2.csv",
     "data/processed/annex_3.csv",
-    "data/processed/annexes.xlsx",
-    "data/processed/annexes.md",
+    "data/processed/comparisons.xlsx",
+    "data/processed/comparisons.md",
     "data/processed/pvalue_check.csv",
     "data/processed/audit.csv",
     "data/processed/manifest.json",
@@ -110,7 +110,7 @@ def test_raw_input_is_read_only(tmp_path):
     assert [p.name for p in raw.parent.iterdir()] == ["responses.xlsx"]
 
 
-@pytest.mark.parametrize("stage", ["annexes_xlsx", "figures", "report", "manifest"])
+@pytest.mark.parametrize("stage", ["comparisons_xlsx", "figures", "report", "manifest"])
 def test_a_late_failure_leaves_previous_outputs_byte_identical(shipped_run, tmp_path, stage):
     root = tmp_path / "root"
     shutil.copytree(shipped_run, root)

@@ -24,15 +24,16 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-PUBLISHED = ROOT / "data" / "published"
+STUDY = ROOT / "src" / "dmp_survey" / "studies" / "dmp-somme-2019"
+PUBLISHED = STUDY / "published"
 SOURCE = PUBLISHED / "source"
 THESIS = SOURCE / "thesis.txt"
 SHA256SUMS = SOURCE / "SHA256SUMS"
 SHARED_THESIS = ROOT.parent / "shared" / "thesis" / "000_44e59840789fc9e7.txt"
 ANNEX_CELLS = PUBLISHED / "annex_cells.csv"
 TEXT_NUMBERS = PUBLISHED / "text_numbers.csv"
-CODEBOOK = ROOT / "src" / "dmp_survey" / "data" / "codebook.yaml"
-PLAN = ROOT / "src" / "dmp_survey" / "data" / "analysis_plan.yaml"
+CODEBOOK = STUDY / "codebook.yaml"
+PLAN = STUDY / "plan.yaml"
 
 # Section name -> the exact heading line of the thesis text.
 SECTION_HEADINGS = {
@@ -224,7 +225,7 @@ def split_rows(block: str, plan: dict[str, Any]) -> dict[str, str]:
     """Variable -> its row block, from its printed label to the next row's label."""
     lines = block.split("\n")
     starts, cursor = [], 0
-    for row in plan["annex_rows"]:
+    for row in plan["rows"]:
         label = printed_row_label(row)
         found = [
             i
@@ -238,7 +239,7 @@ def split_rows(block: str, plan: dict[str, Any]) -> dict[str, str]:
     starts.append(len(lines))
     return {
         row["variable"]: "\n".join(lines[starts[k] : starts[k + 1]])
-        for k, row in enumerate(plan["annex_rows"])
+        for k, row in enumerate(plan["rows"])
     }
 
 
@@ -279,7 +280,7 @@ def check_annex_cells(df: pd.DataFrame, thesis_text: str, plan: dict[str, Any]) 
     """Every cell occurs in its row block, in CSV order, and holds its printed numbers."""
     problems: list[str] = []
     blocks = annex_row_blocks(thesis_text, plan)
-    labels = {row["variable"]: printed_row_label(row) for row in plan["annex_rows"]}
+    labels = {row["variable"]: printed_row_label(row) for row in plan["rows"]}
     seen = set()
     for (annex, variable), group in df.groupby(["annex", "variable"], sort=False):
         where = f"annex {annex} {variable}"
@@ -321,8 +322,8 @@ def check_annex_cells(df: pd.DataFrame, thesis_text: str, plan: dict[str, Any]) 
 def expected_annex_keys(plan: dict[str, Any]) -> list[tuple[str, ...]]:
     """(annex, row, variable, level, column, quantity) of every printed number, in order."""
     keys: list[tuple[str, ...]] = []
-    for annex in plan["annexes"]:
-        for row in plan["annex_rows"]:
+    for annex in plan["comparisons"]:
+        for row in plan["rows"]:
             base = (str(annex["number"]), row["label"]["fr"], row["variable"])
             quantities = ["count", "denominator", "percent"] if "among" in row else ["count", "percent"]
             for column in ("focal", "other"):
@@ -452,7 +453,7 @@ def check_text_structure(df: pd.DataFrame, codebook: dict[str, Any], plan: dict[
     if len(dup):
         problems.append(f"duplicated ids: {dup.tolist()}")
     codes = variable_codes(codebook)
-    annex_variables = {row["variable"] for row in plan["annex_rows"]}
+    annex_variables = {row["variable"] for row in plan["rows"]}
     for r in df.itertuples(index=False):
         where = r.id
         if not re.fullmatch(r"[a-z][a-z0-9_]*", r.id):
@@ -557,7 +558,7 @@ def test_thesis_splits_into_sections_and_annex_rows(thesis_text: str, plan_yaml:
     sections = split_sections(thesis_text)
     assert set(sections) == set(SECTION_HEADINGS)
     blocks = annex_row_blocks(thesis_text, plan_yaml)
-    assert len(blocks) == 3 * len(plan_yaml["annex_rows"]) == 54
+    assert len(blocks) == 3 * len(plan_yaml["rows"]) == 54
     assert all(block.strip() for block in blocks.values())
 
 
@@ -695,7 +696,7 @@ def check_annex_groups(df: pd.DataFrame, thesis_text: str, plan: dict[str, Any])
     """Each group size stands in its annex header (before the first row label), in order."""
     problems = []
     annexes = split_annexes(split_sections(thesis_text)["ANNEXES"])
-    first_label = printed_row_label(plan["annex_rows"][0])
+    first_label = printed_row_label(plan["rows"][0])
     for number, group in df.groupby("annex", sort=True):
         block = annexes[int(number)]
         header = block[: block.index(first_label)]
@@ -710,7 +711,7 @@ def check_annex_groups(df: pd.DataFrame, thesis_text: str, plan: dict[str, Any])
                 problems.append(f"annex {number}: printed {r.printed!r} is not the number of {r.cell!r}")
             if collapse(r.group_label) not in collapse(header):
                 problems.append(f"annex {number}: label {r.group_label!r} not in the header")
-    focal = {a["number"]: a["focal"] for a in plan["annexes"]}
+    focal = {a["number"]: a["focal"] for a in plan["comparisons"]}
     for r in df.itertuples(index=False):
         if r.column == "focal" and focal[int(r.annex)] != r.group:
             problems.append(

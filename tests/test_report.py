@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from dmp_survey.cli import app
 from dmp_survey.config import DEFAULT_RAW
+from dmp_survey.publication.published import annex_view
 
 VOID = {"meta", "img", "br", "hr", "input", "link", "col", "area", "base", "source", "wbr"}
 
@@ -79,11 +80,11 @@ def test_report_contains_every_figure(page, plan):
 
 def test_report_contains_every_annex_row(page, plan):
     html, _ = page
-    for annex in plan.annexes:
-        start = html.index(f'id="annex-{annex.number}"')
+    for annex in annex_view(plan).annexes:
+        start = html.index(f'id="comparison-{annex.id}"')
         end = html.index("<h3", start + 1) if annex.number < 3 else html.index('id="check"')
         section = html[start:end]
-        for row in plan.rows:
+        for row in annex_view(plan).rows:
             assert f"<td>{row.label['fr']}</td>" in section, (annex.number, row.variable)
 
 
@@ -96,7 +97,16 @@ def test_report_opens_with_the_reconstruction_notice(page):
 
 def test_report_has_the_erratum_and_provenance(page):
     html, _ = page
-    for key in ("methods", "descriptive", "figures", "annexes", "check", "erratum", "audit", "provenance"):
+    for key in (
+        "methods",
+        "descriptive",
+        "figures",
+        "comparisons",
+        "check",
+        "erratum",
+        "audit",
+        "provenance",
+    ):
         assert f'id="{key}"' in html
     assert "8/64 would print 12,5 %" in html  # an erratum line
     assert "sha256" in html

@@ -1,3 +1,3 @@
-"""dmp-survey: reproducible analysis of the Somme GP survey on the shared health record (DMP)."""
+"""dmp-survey: reproducible analysis of questionnaire surveys, from an export and a study folder."""
 
 __version__ = "0.1.0"

@@ -17,20 +17,14 @@ from typing import Annotated, TypeVar
 import typer
 
 from . import __version__
-from .config import (
-    DEFAULT_ANALYSIS_PLAN,
-    DEFAULT_CODEBOOK,
-    DEFAULT_PUBLISHED,
-    DEFAULT_RAW,
-    DEFAULT_RECONSTRUCTION,
-)
+from .config import DEFAULT_RAW, DEFAULT_STUDY
 from .errors import DmpSurveyError
 
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    help="Reproducible analysis of the Somme GP survey on the shared health record (DMP).",
+    help="Reproducible analysis of a questionnaire survey: figures, comparison tables, report, audit.",
 )
 
 T = TypeVar("T")
@@ -39,16 +33,25 @@ RawArg = Annotated[
     Path,
     typer.Argument(help="Questionnaire export (.xlsx, .csv or .parquet).", show_default=False),
 ]
-CodebookOpt = Annotated[
+StudyOpt = Annotated[
     Path,
-    typer.Option("--codebook", help="Codebook YAML (default: the one shipped with the package)."),
+    typer.Option(
+        "--study",
+        metavar="DIR",
+        help="Study folder: study.yaml, codebook.yaml, plan.yaml, published/ (docs/study-format.md). "
+        "Default: the study shipped with the package.",
+        show_default=False,
+    ),
 ]
 SheetOpt = Annotated[str | None, typer.Option("--sheet", help="Worksheet to read (default: the first).")]
-PlanOpt = Annotated[Path, typer.Option("--plan", help="Analysis plan YAML (default: the shipped one).")]
-PublishedOpt = Annotated[
-    Path, typer.Option("--published", help="Folder of the transcribed published values.")
+# The options of the single-study days: kept so that an old command line gets
+# one clear line saying what replaced them.
+_REPLACED = "replaced by --study DIR (a folder holding codebook.yaml, plan.yaml, published/)"
+OldOpt = Annotated[
+    Path | None,
+    typer.Option("--codebook", "--plan", "--published", hidden=True, metavar="PATH"),
 ]
-OutOpt = Annotated[Path, typer.Option("--out", help="Root folder of the outputs.")]
+OutOpt = Annotated[Path, typer.Option("--out", metavar="DIR", help="Root folder of the outputs.")]
 LangOpt = Annotated[str, typer.Option("--lang", help="Language of labels, captions and report: fr or en.")]
 
 
@@ -60,6 +63,12 @@ def _user_errors() -> Iterator[None]:
     except DmpSurveyError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
+
+
+def _no_old(old: Path | None) -> None:
+    if old is not None:
+        typer.echo(f"error: --codebook, --plan and --published are {_REPLACED}", err=True)
+        raise typer.Exit(2)
 
 
 def _call(fn: Callable[[], T]) -> T:
@@ -80,20 +89,23 @@ def _main(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
 ) -> None:
-    """Reproducible analysis of the Somme GP survey on the shared health record (DMP)."""
+    """Reproducible analysis of a questionnaire survey from its export and a study folder."""
 
 
 @app.command()
 def validate(
     raw: RawArg,
-    codebook: CodebookOpt = DEFAULT_CODEBOOK,
+    study: StudyOpt = DEFAULT_STUDY,
     sheet: SheetOpt = None,
+    old: OldOpt = None,
 ) -> None:
-    """Ingest and code an export only; print what was found, or the first problem."""
-    from .study.codebook import load_codebook
+    """Check the study folder, then ingest and code an export; print what was found, or the first problem."""
     from .io.validation import validate as run_validation
+    from .study.folder import load_study
 
-    report = _call(lambda: run_validation(raw, load_codebook(codebook), sheet))
+    _no_old(old)
+    loaded = _call(lambda: load_study(study))
+    report = _call(lambda: run_validation(raw, loaded.codebook, sheet))
     typer.echo("\n".join(report.lines()))
 
 
@@ -108,37 +120,38 @@ def _lang(lang: str) -> str:
 def run(
     raw: RawArg,
     out: OutOpt = Path("."),
-    codebook: CodebookOpt = DEFAULT_CODEBOOK,
-    plan: PlanOpt = DEFAULT_ANALYSIS_PLAN,
-    published: PublishedOpt = DEFAULT_PUBLISHED,
+    study: StudyOpt = DEFAULT_STUDY,
     lang: LangOpt = "fr",
     sheet: SheetOpt = None,
+    old: OldOpt = None,
 ) -> None:
     """Regenerate every output from an export; previous outputs are replaced only on success."""
     from .pipeline import load_inputs
     from .pipeline import run as run_pipeline
 
+    _no_old(old)
     lang = _lang(lang)
-    analysis = _call(lambda: run_pipeline(load_inputs(raw, codebook, plan, published, lang, sheet), out))
+    analysis = _call(lambda: run_pipeline(load_inputs(raw, study, lang, sheet), out))
     typer.echo(f"{analysis.coded.n} respondents; outputs written under {out}")
-    typer.echo(analysis.check.summary())
+    if analysis.check is not None:
+        typer.echo(analysis.check.summary())
 
 
 def _partial(
     raw: Path,
     out: Path,
-    codebook: Path,
-    plan: Path,
-    published: Path,
+    study: Path,
     lang: str,
     sheet: str | None,
     parts: frozenset[str],
+    old: Path | None,
 ) -> None:
     from .pipeline import load_inputs
     from .pipeline import run as run_pipeline
 
+    _no_old(old)
     lang = _lang(lang)
-    _call(lambda: run_pipeline(load_inputs(raw, codebook, plan, published, lang, sheet), out, parts=parts))
+    _call(lambda: run_pipeline(load_inputs(raw, study, lang, sheet), out, parts=parts))
     typer.echo(f"{', '.join(sorted(parts))} written under {out}")
 
 
@@ -146,46 +159,44 @@ def _partial(
 def figures(
     raw: RawArg,
     out: OutOpt = Path("."),
-    codebook: CodebookOpt = DEFAULT_CODEBOOK,
-    plan: PlanOpt = DEFAULT_ANALYSIS_PLAN,
-    published: PublishedOpt = DEFAULT_PUBLISHED,
+    study: StudyOpt = DEFAULT_STUDY,
     lang: LangOpt = "fr",
     sheet: SheetOpt = None,
+    old: OldOpt = None,
 ) -> None:
-    """Regenerate figures 1-16 only (figures/figure_NN.png and .svg)."""
-    _partial(raw, out, codebook, plan, published, lang, sheet, frozenset({"figures"}))
+    """Regenerate the plan's figures only (figures/figure_NN.png and .svg)."""
+    _partial(raw, out, study, lang, sheet, frozenset({"figures"}), old)
 
 
 @app.command()
 def report(
     raw: RawArg,
     out: OutOpt = Path("."),
-    codebook: CodebookOpt = DEFAULT_CODEBOOK,
-    plan: PlanOpt = DEFAULT_ANALYSIS_PLAN,
-    published: PublishedOpt = DEFAULT_PUBLISHED,
+    study: StudyOpt = DEFAULT_STUDY,
     lang: LangOpt = "fr",
     sheet: SheetOpt = None,
+    old: OldOpt = None,
 ) -> None:
     """Regenerate the HTML report only (reports/report.html)."""
-    _partial(raw, out, codebook, plan, published, lang, sheet, frozenset({"reports"}))
+    _partial(raw, out, study, lang, sheet, frozenset({"reports"}), old)
 
 
 @app.command()
 def verify(
     raw: RawArg,
     out: OutOpt = Path("."),
-    codebook: CodebookOpt = DEFAULT_CODEBOOK,
-    plan: PlanOpt = DEFAULT_ANALYSIS_PLAN,
-    published: PublishedOpt = DEFAULT_PUBLISHED,
+    study: StudyOpt = DEFAULT_STUDY,
     lang: LangOpt = "fr",
     sheet: SheetOpt = None,
+    old: OldOpt = None,
 ) -> None:
     """Rerun into a temporary folder and report every output whose hash differs from the manifest."""
     from .pipeline import load_inputs
     from .pipeline import verify as verify_outputs
 
+    _no_old(old)
     lang = _lang(lang)
-    problems = _call(lambda: verify_outputs(load_inputs(raw, codebook, plan, published, lang, sheet), out))
+    problems = _call(lambda: verify_outputs(load_inputs(raw, study, lang, sheet), out))
     for line in problems:
         typer.echo(line)
     if problems:
@@ -196,25 +207,29 @@ def verify(
 @app.command()
 def check(
     raw: Annotated[
-        Path, typer.Argument(help="Export to check (default: the shipped reconstruction).")
+        Path, typer.Argument(help="Export to check (default: the shipped export).", show_default=False)
     ] = DEFAULT_RAW,
-    codebook: CodebookOpt = DEFAULT_CODEBOOK,
-    plan: PlanOpt = DEFAULT_ANALYSIS_PLAN,
-    published: PublishedOpt = DEFAULT_PUBLISHED,
+    study: StudyOpt = DEFAULT_STUDY,
+    old: OldOpt = None,
 ) -> None:
-    """Check the annex p-values against the published ones, on the export and on
+    """Check the comparison p-values against the published ones, on the export and on
     the published counts; exit 1 on any unexpected result."""
     from .pipeline import analyse, check_published_counts, load_inputs
 
-    inputs = _call(lambda: load_inputs(raw, codebook, plan, published))
+    _no_old(old)
+    inputs = _call(lambda: load_inputs(raw, study))
+    if inputs.published is None:
+        typer.echo("nothing to check: the study has no published values")
+        return
     analysis = _call(lambda: analyse(inputs))
     published_check, _ = check_published_counts(inputs)
     failed = False
+    assert analysis.check is not None
     for result in (analysis.check, published_check):
         typer.echo(result.summary())
         for r in result.frame[result.frame["status"].isin(["mismatch", "unexpected_match"])].itertuples():
             typer.echo(
-                f"  annex {r.annex} {r.variable}: published {r.published}, recomputed "
+                f"  table {r.annex} {r.variable}: published {r.published}, recomputed "
                 f"{r.recomputed:.4f} ({r.test}): {r.status}"
             )
         failed = failed or result.failed
@@ -224,18 +239,19 @@ def check(
 
 @app.command()
 def reconstruct(
-    out: Annotated[Path, typer.Option("--out", help="Where to write the export.")] = DEFAULT_RAW,
-    codebook: CodebookOpt = DEFAULT_CODEBOOK,
-    plan: PlanOpt = DEFAULT_ANALYSIS_PLAN,
-    published: PublishedOpt = DEFAULT_PUBLISHED,
-    settings: Annotated[
-        Path, typer.Option("--settings", help="Reconstruction settings YAML.")
-    ] = DEFAULT_RECONSTRUCTION,
+    out: Annotated[
+        Path, typer.Option("--out", metavar="PATH", help="Where to write the export.")
+    ] = DEFAULT_RAW,
+    study: StudyOpt = DEFAULT_STUDY,
+    old: OldOpt = None,
 ) -> None:
-    """Rebuild the respondent-level export from the published aggregates."""
+    """Rebuild a respondent-level export from a study's published aggregates."""
     from .publication.reconstruct import rebuild
+    from .study.folder import load_study
 
-    result = _call(lambda: rebuild(out, codebook, plan, published, settings))
+    _no_old(old)
+    loaded = _call(lambda: load_study(study))
+    result = _call(lambda: rebuild(out, loaded))
     typer.echo(result)
 
 

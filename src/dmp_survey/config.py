@@ -16,20 +16,25 @@ __all__ = [
     "DEFAULT_PUBLISHED",
     "DEFAULT_RAW",
     "DEFAULT_RECONSTRUCTION",
+    "DEFAULT_STUDY",
     "PROJECT_ROOT",
+    "STUDIES",
     "OutputPaths",
 ]
 
-_PACKAGE_DATA = resources.files("dmp_survey") / "data"
-DEFAULT_CODEBOOK = Path(str(_PACKAGE_DATA / "codebook.yaml"))
-DEFAULT_ANALYSIS_PLAN = Path(str(_PACKAGE_DATA / "analysis_plan.yaml"))
-DEFAULT_RECONSTRUCTION = Path(str(_PACKAGE_DATA / "reconstruction.yaml"))
+# Study folders shipped as package data; ``studies/DEFAULT`` names the one used
+# when ``--study`` is not given (the engine itself names no study).
+STUDIES = Path(str(resources.files("dmp_survey") / "studies"))
+DEFAULT_STUDY = STUDIES / (STUDIES / "DEFAULT").read_text(encoding="utf-8").strip()
+DEFAULT_CODEBOOK = DEFAULT_STUDY / "codebook.yaml"
+DEFAULT_ANALYSIS_PLAN = DEFAULT_STUDY / "plan.yaml"
+DEFAULT_RECONSTRUCTION = DEFAULT_STUDY / "reconstruction.yaml"
+DEFAULT_PUBLISHED = DEFAULT_STUDY / "published"
 
 # The source checkout this package was installed from (editable install), where
-# the shipped export and the published values live. Found from this file, not
-# from the current directory, so that commands work from anywhere.
+# the shipped export lives. Found from this file, not from the current
+# directory, so that commands work from anywhere.
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_PUBLISHED = PROJECT_ROOT / "data" / "published"
 DEFAULT_RAW = PROJECT_ROOT / "data" / "raw" / "responses.xlsx"
 
 
@@ -63,16 +68,16 @@ class OutputPaths:
     def descriptive_csv(self) -> Path:
         return self.processed / "descriptive.csv"
 
-    def annex_csv(self, number: int) -> Path:
-        return self.processed / f"annex_{number}.csv"
+    def comparison_csv(self, comparison_id: str) -> Path:
+        return self.processed / f"{comparison_id}.csv"
 
     @property
-    def annexes_xlsx(self) -> Path:
-        return self.processed / "annexes.xlsx"
+    def comparisons_xlsx(self) -> Path:
+        return self.processed / "comparisons.xlsx"
 
     @property
-    def annexes_md(self) -> Path:
-        return self.processed / "annexes.md"
+    def comparisons_md(self) -> Path:
+        return self.processed / "comparisons.md"
 
     @property
     def pvalue_check_csv(self) -> Path:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["CodebookError", "DmpSurveyError", "InputError", "PlanError", "clip"]
+__all__ = ["CodebookError", "DmpSurveyError", "InputError", "PlanError", "StudyError", "clip"]
 
 
 def clip(value: object, width: int = 60) -> str:
@@ -62,22 +62,27 @@ class InputError(DmpSurveyError):
 
 
 @dataclass(eq=False)
-class CodebookError(DmpSurveyError):
+class StudyError(DmpSurveyError):
+    """A mistake in a study folder: the file, the line where the YAML has one,
+    the key (``comparisons[0].rows[3].variable``) and what was expected."""
+
+    file: Path
+    message: str
+    line: int | None = None
+    key: str | None = None
+
+    def __str__(self) -> str:
+        where = [self.file.name]
+        if self.line is not None:
+            where.append(f"line {self.line}")
+        if self.key:
+            where.append(self.key)
+        return f"{', '.join(where)}: {self.message}"
+
+
+class CodebookError(StudyError):
     """An invalid codebook (duplicate id or label, unknown condition target…)."""
 
-    file: Path
-    message: str
 
-    def __str__(self) -> str:
-        return f"{self.file.name}: {self.message}"
-
-
-@dataclass(eq=False)
-class PlanError(DmpSurveyError):
+class PlanError(StudyError):
     """An invalid analysis plan or published-values file."""
-
-    file: Path
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file.name}: {self.message}"

@@ -15,18 +15,20 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from .publication.check import PValueCheck, load_expected_mismatches, pvalue_check
-from .study.codebook import Codebook, load_codebook
+from .config import DEFAULT_STUDY, OutputPaths
 from .io.coding import CodedResponses
-from .config import DEFAULT_ANALYSIS_PLAN, DEFAULT_CODEBOOK, DEFAULT_PUBLISHED, OutputPaths
-from .stats.counts import count_by_group
 from .io.ingest import RawExport
-from .study.plan import AnalysisPlan, load_plan
-from .publication.published import Published, Split, load_published, published_counts, unprinted_splits
 from .io.validation import load_responses
+from .publication.check import PValueCheck, load_expected_mismatches, pvalue_check
+from .publication.published import Published, Split, annex_view, published_counts, unprinted_splits
+from .stats.counts import count_by_group
+from .study.codebook import Codebook
+from .study.folder import Study, load_study
+from .study.plan import AnalysisPlan
 
 __all__ = [
     "ALL_PARTS",
@@ -59,81 +61,121 @@ class Inputs:
     """Everything a run reads, loaded and validated."""
 
     raw_path: Path
-    codebook: Codebook
-    plan: AnalysisPlan
-    published: Published
-    expected: pd.DataFrame
+    study: Study
     lang: str = "fr"
     sheet: str | None = None
+
+    @property
+    def codebook(self) -> Codebook:
+        return self.study.codebook
+
+    @property
+    def plan(self) -> AnalysisPlan:
+        return self.study.plan
+
+    @property
+    def published(self) -> Published | None:
+        return self.study.published
+
+    @property
+    def expected(self) -> pd.DataFrame:
+        assert self.study.published is not None
+        return load_expected_mismatches(self.study.published.directory)
 
 
 def load_inputs(
     raw_path: Path,
-    codebook_path: Path = DEFAULT_CODEBOOK,
-    plan_path: Path = DEFAULT_ANALYSIS_PLAN,
-    published_dir: Path = DEFAULT_PUBLISHED,
+    study_dir: Path = DEFAULT_STUDY,
     lang: str = "fr",
     sheet: str | None = None,
 ) -> Inputs:
-    codebook = load_codebook(codebook_path)
-    return Inputs(
-        raw_path=raw_path,
-        codebook=codebook,
-        plan=load_plan(plan_path, codebook),
-        published=load_published(published_dir),
-        expected=load_expected_mismatches(published_dir),
-        lang=lang,
-        sheet=sheet,
-    )
+    """Load and check the study folder (before the export is read)."""
+    return Inputs(raw_path=raw_path, study=load_study(study_dir), lang=lang, sheet=sheet)
 
 
 @dataclass(frozen=True)
 class Analysis:
-    """The results of every stage, before anything is written."""
+    """The results of every stage, before anything is written.
+
+    ``tables`` maps comparison id → table; ``check`` and ``audit`` are None
+    when the study has no published values.
+    """
 
     inputs: Inputs
     raw: RawExport
     coded: CodedResponses
-    counts: pd.DataFrame
-    tables: dict[int, pd.DataFrame]
-    check: PValueCheck
+    tables: dict[str, pd.DataFrame]
+    check: PValueCheck | None
     descriptive: pd.DataFrame
-    audit: pd.DataFrame
+    audit: pd.DataFrame | None
+
+
+def comparison_tables(
+    coded: CodedResponses, plan: AnalysisPlan, codebook: Codebook
+) -> dict[str, pd.DataFrame]:
+    """Every comparison of the plan, counted once per grouping and rows."""
+    from .stats.compare import all_groups_table, comparison_table
+    from .study.plan import group_levels
+
+    # Comparisons sharing the plan's rows share one tuple: counted once per grouping.
+    counted: dict[tuple[str, int], pd.DataFrame] = {}
+    tables = {}
+    for c in plan.comparisons:
+        key = (c.group_variable, id(c.rows))
+        if key not in counted:
+            counted[key] = count_by_group(coded, c.rows, c.group_variable)
+        if c.kind == "all_groups":
+            groups = [code for code, _ in group_levels(codebook, c.group_variable)]
+            tables[c.id] = all_groups_table(counted[key], c, codebook, groups)
+        else:
+            tables[c.id] = comparison_table(counted[key], c, codebook)
+    return tables
+
+
+def _by_number(plan: AnalysisPlan, tables: dict[str, pd.DataFrame]) -> dict[int, pd.DataFrame]:
+    """The published (numbered) comparisons' tables, keyed by their number."""
+    return {c.number: tables[c.id] for c in annex_view(plan).annexes if c.number is not None}
 
 
 def check_published_counts(inputs: Inputs) -> tuple[PValueCheck, list[Split]]:
     """The p-value check run directly on the published per-group counts."""
-    from .stats.compare import annex_table
+    from .stats.compare import comparison_table
 
+    assert inputs.published is not None
     counts, splits = published_counts(inputs.published, inputs.plan, inputs.codebook)
-    tables = {a.number: annex_table(counts, inputs.plan, a, inputs.codebook) for a in inputs.plan.annexes}
+    view = annex_view(inputs.plan)
+    tables = {a.number: comparison_table(counts, a, inputs.codebook) for a in view.annexes}
     inferred = frozenset(s.variable for s in splits if s.solutions)
-    check = pvalue_check(tables, inputs.published, inputs.expected, "published counts", inferred)
+    check = pvalue_check(tables, inputs.published, inputs.expected, "published counts", inferred)  # type: ignore[arg-type]
     return check, splits
 
 
 def analyse(inputs: Inputs) -> Analysis:
     """Run every stage on the export; write nothing."""
-    from .publication.audit import audit
-    from .stats.compare import annex_table
     from .stats.describe import describe
 
     raw, coded = load_responses(inputs.raw_path, inputs.codebook, inputs.sheet)
-    counts = count_by_group(coded, inputs.plan)
-    tables = {a.number: annex_table(counts, inputs.plan, a, inputs.codebook) for a in inputs.plan.annexes}
-    # On the reconstruction, the counts of C4's and C11's unprinted answers
-    # were fitted to the published p-values: the check says so.
-    inferred = unprinted_splits(inputs.plan, inputs.codebook) if raw.reconstructed else frozenset()
-    check = pvalue_check(tables, inputs.published, inputs.expected, "export", inferred)
+    tables = comparison_tables(coded, inputs.plan, inputs.codebook)
+    check = audit_frame = None
+    if inputs.published is not None:
+        from .publication.audit import audit
+
+        numbered = _by_number(inputs.plan, tables)
+        # On a reconstruction, the counts of rows with several unprinted
+        # answers were fitted to the published p-values: the check says so.
+        inferred = unprinted_splits(inputs.plan, inputs.codebook) if raw.reconstructed else frozenset()
+        check = pvalue_check(numbered, inputs.published, inputs.expected, "export", inferred)
+        audit_frame = audit(
+            inputs.published, coded, numbered, check, inputs.plan, inputs.codebook, raw.reconstructed
+        )
     return Analysis(
         inputs=inputs,
         raw=raw,
         coded=coded,
-        counts=counts,
         tables=tables,
         check=check,
         descriptive=describe(coded),
-        audit=audit(inputs.published, coded, tables, check, inputs.plan, inputs.codebook, raw.reconstructed),
+        audit=audit_frame,
     )
 
 
@@ -160,8 +202,8 @@ def write_outputs(
     inject late failures through it to prove that nothing half-written is
     published).
     """
-    from .outputs.annex import write_annexes_markdown, write_annexes_xlsx
     from .io.writers import write_csv, write_parquet
+    from .outputs.annex import write_comparisons_markdown, write_comparisons_xlsx
 
     paths = OutputPaths(root)
     inputs = analysis.inputs
@@ -191,6 +233,7 @@ def write_outputs(
             paths.figures,
             lang=inputs.lang,
             reconstructed=analysis.raw.reconstructed,
+            source=inputs.study.texts.source_name(inputs.lang),
         )
     try:
         responses = _processed_responses(analysis.coded)
@@ -202,22 +245,29 @@ def write_outputs(
                 write_csv(paths.responses_csv, responses),
             ],
         )
-        stage("annexes", lambda: [write_csv(paths.annex_csv(n), t) for n, t in analysis.tables.items()])
         stage(
-            "annexes_xlsx",
-            lambda: write_annexes_xlsx(
-                paths.annexes_xlsx, analysis.tables, inputs.plan, inputs.codebook, notice, inputs.lang
-            ),
+            "comparisons",
+            lambda: [write_csv(paths.comparison_csv(cid), t) for cid, t in analysis.tables.items()],
         )
-        stage(
-            "annexes_md",
-            lambda: write_annexes_markdown(
-                paths.annexes_md, analysis.tables, inputs.plan, inputs.codebook, notice, inputs.lang
-            ),
-        )
-        stage("pvalue_check", lambda: write_csv(paths.pvalue_check_csv, analysis.check.frame))
+        if analysis.tables:
+            stage(
+                "comparisons_xlsx",
+                lambda: write_comparisons_xlsx(
+                    paths.comparisons_xlsx, analysis.tables, inputs.plan, inputs.codebook, notice, inputs.lang
+                ),
+            )
+            stage(
+                "comparisons_md",
+                lambda: write_comparisons_markdown(
+                    paths.comparisons_md, analysis.tables, inputs.plan, inputs.codebook, notice, inputs.lang
+                ),
+            )
+        check, audit_frame = analysis.check, analysis.audit
+        if check is not None:
+            stage("pvalue_check", lambda: write_csv(paths.pvalue_check_csv, check.frame))
         stage("descriptive", lambda: write_csv(paths.descriptive_csv, analysis.descriptive))
-        stage("audit", lambda: write_csv(paths.audit_csv, analysis.audit))
+        if audit_frame is not None:
+            stage("audit", lambda: write_csv(paths.audit_csv, audit_frame))
         figures: list[Path] = []
 
         def collect() -> list[Path]:
@@ -239,23 +289,29 @@ def write_outputs(
 
 def _provenance(analysis: Analysis) -> dict[str, object]:
     inputs = analysis.inputs
+    published = inputs.published
+    study = inputs.study
     return {
         "input": {"file": inputs.raw_path.name, "sha256": sha256(inputs.raw_path)},
+        "study": {"id": study.id, "study.yaml": sha256(study.directory / "study.yaml")},
         "codebook": {"file": inputs.codebook.path.name, "sha256": sha256(inputs.codebook.path)},
         "analysis_plan": {"file": inputs.plan.path.name, "sha256": sha256(inputs.plan.path)},
-        "published_values": {p.name: sha256(p) for p in sorted(inputs.published.directory.glob("*.csv"))},
+        "published_values": {}
+        if published is None
+        else {p.name: sha256(p) for p in sorted(published.directory.glob("*.csv"))},
         "options": {"lang": inputs.lang, "sheet": inputs.sheet},
         "versions": library_versions(),
     }
 
 
 def _write_report(analysis: Analysis, paths: OutputPaths, figures: list[Path]) -> Path:
-    from .outputs.report import ReportData, render_report
     from .io.writers import write_text
+    from .outputs.report import ReportData, render_report
 
     inputs = analysis.inputs
     pngs = sorted((int(p.stem.split("_")[1]), p) for p in figures if p.suffix == ".png")
     data = ReportData(
+        study=inputs.study,
         codebook=inputs.codebook,
         plan=inputs.plan,
         n_respondents=analysis.coded.n,
@@ -275,9 +331,16 @@ def _write_report(analysis: Analysis, paths: OutputPaths, figures: list[Path]) -
 def _notice(analysis: Analysis) -> str:
     if not analysis.raw.reconstructed:
         return ""
-    if analysis.inputs.lang == "en":
-        return "Reconstructed data: rebuilt from the thesis' published aggregates (dmp-survey reconstruct)."
-    return "Données reconstituées à partir des agrégats publiés de la thèse (dmp-survey reconstruct)."
+    texts, lang = analysis.inputs.study.texts, analysis.inputs.lang
+    if lang == "en":
+        return (
+            f"Reconstructed data: rebuilt from the published aggregates of {texts.source_name(lang)} "
+            "(dmp-survey reconstruct)."
+        )
+    return (
+        f"Données reconstituées à partir des agrégats publiés de {texts.source_name(lang)} "
+        "(dmp-survey reconstruct)."
+    )
 
 
 def library_versions(extra: tuple[str, ...] = ()) -> dict[str, str]:
@@ -378,6 +441,35 @@ def run(
     return analysis
 
 
+def _study_changes(manifest: dict[str, Any], inputs: Inputs) -> list[str]:
+    """The study files whose hash is not the one the manifest recorded."""
+    study = inputs.study
+    recorded: dict[str, str | None] = {
+        "study.yaml": manifest.get("study", {}).get("study.yaml"),
+        inputs.codebook.path.name: manifest.get("codebook", {}).get("sha256"),
+        inputs.plan.path.name: manifest.get("analysis_plan", {}).get("sha256"),
+    }
+    now: dict[str, str | None] = {
+        "study.yaml": sha256(study.directory / "study.yaml"),
+        inputs.codebook.path.name: sha256(inputs.codebook.path),
+        inputs.plan.path.name: sha256(inputs.plan.path),
+    }
+    published_then = manifest.get("published_values", {})
+    published_now = (
+        {}
+        if inputs.published is None
+        else {p.name: sha256(p) for p in sorted(inputs.published.directory.glob("*.csv"))}
+    )
+    for name in sorted(set(published_then) | set(published_now)):
+        recorded[f"published/{name}"] = published_then.get(name)
+        now[f"published/{name}"] = published_now.get(name)
+    return [
+        f"study file {name}: sha256 differs from the manifest's"
+        for name in recorded
+        if recorded[name] != now[name]
+    ]
+
+
 def verify(inputs: Inputs, root: Path) -> list[str]:
     """Rerun into a temporary folder and compare with the manifest under ``root``.
 
@@ -399,6 +491,7 @@ def verify(inputs: Inputs, root: Path) -> list[str]:
     problems = []
     if manifest["input"]["sha256"] != sha256(inputs.raw_path):
         problems.append(f"input {inputs.raw_path.name}: sha256 differs from the manifest's")
+    problems += _study_changes(manifest, inputs)
     for rel, digest in manifest["outputs"].items():
         path = root / rel
         if not path.exists():

@@ -45,8 +45,8 @@ sys.path.insert(0, str(HERE.parent))  # tests/, for exports.py
 from exports import form_export  # noqa: E402
 from openpyxl.utils import get_column_letter  # noqa: E402
 
-from dmp_survey.study.codebook import Codebook, load_codebook  # noqa: E402
 from dmp_survey.config import DEFAULT_CODEBOOK  # noqa: E402
+from dmp_survey.study.codebook import Codebook, load_codebook  # noqa: E402
 
 SHEET = "Réponses au formulaire 1"
 SEED = 7

@@ -21,10 +21,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..study.codebook import Codebook, Condition, DerivedVariable, Question, QuestionType
 from ..errors import clip
-from .ingest import TIMESTAMP, RawExport
+from ..study.codebook import Codebook, Condition, DerivedVariable, Question, QuestionType
 from ..text import closest, normalise_label
+from .ingest import TIMESTAMP, RawExport
 
 __all__ = [
     "RESPONDENT",

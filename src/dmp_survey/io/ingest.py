@@ -26,8 +26,8 @@ from xml.parsers import expat
 import numpy as np
 import pandas as pd
 
-from ..study.codebook import Codebook
 from ..errors import InputError, clip
+from ..study.codebook import Codebook
 from ..text import closest, normalise_header
 
 __all__ = [

@@ -1,5 +1,6 @@
-"""Annex layout: the annex tables as the thesis prints them ("n (x%)" cells, a
-p-value per row), with the modern columns beside them, for xlsx and Markdown.
+"""Comparison layout: the comparison tables as a manuscript prints them ("n (x%)"
+cells, a p-value per row), with the modern columns beside them, for xlsx,
+Markdown and the report.
 
 Rounding happens here only, on copies, for presentation.
 """
@@ -13,15 +14,15 @@ from typing import Any
 
 import pandas as pd
 
-from ..study.codebook import Codebook, Question
-from ..study.plan import AnalysisPlan, Annex, AnnexRow
 from ..io.writers import write_text, write_xlsx_sheets
+from ..study.codebook import Codebook, Question
+from ..study.plan import AnalysisPlan, Comparison, Row, group_levels
 
 __all__ = [
-    "annex_layout",
+    "comparison_layout",
     "format_p",
-    "write_annexes_markdown",
-    "write_annexes_xlsx",
+    "write_comparisons_markdown",
+    "write_comparisons_xlsx",
 ]
 
 THESIS_HEADER = {"fr": "p", "en": "p"}
@@ -48,7 +49,7 @@ MODERN_HEADERS = {
 
 
 def format_p(value: float, test: str) -> str:
-    """A p-value as the thesis prints it: three decimals, "<0.001", "1" for a constant."""
+    """A p-value as a manuscript prints it: three decimals, "<0.001", "1" for a constant."""
     if test == "constant":
         return "1"
     if value < 0.001:
@@ -70,7 +71,7 @@ def _cell(n: int, total: int, pct: float, with_denominator: bool) -> str:
 
 def _modern(row: pd.Series, lang: str) -> list[Any]:
     odds = ""
-    if pd.notna(row["odds_ratio"]):
+    if "odds_ratio" in row and pd.notna(row["odds_ratio"]):
         odds = f"{row['odds_ratio']:.2f} [{row['or_ci_low']:.2f}; {row['or_ci_high']:.2f}]"
     min_exp = ""
     if pd.notna(row["min_expected"]):
@@ -86,8 +87,8 @@ def _modern(row: pd.Series, lang: str) -> list[Any]:
     ]
 
 
-def _level_label(row: AnnexRow, question: Question, code: str, lang: str) -> str:
-    # The thesis' own short labels in French; the codebook's labels otherwise.
+def _level_label(row: Row, question: Question, code: str, lang: str) -> str:
+    # The publication's own short labels in French; the codebook's labels otherwise.
     if lang == "fr" and code in row.level_labels:
         return row.level_labels[code]
     return question.answer(code).label(lang)
@@ -113,28 +114,28 @@ SHORT_TESTS = {
 }
 
 
-def annex_layout(
-    table: pd.DataFrame, annex: Annex, plan: AnalysisPlan, codebook: Codebook, lang: str = "fr"
+def comparison_layout(
+    table: pd.DataFrame, comparison: Comparison, codebook: Codebook, lang: str = "fr"
 ) -> tuple[list[list[Any]], set[int]]:
-    """Rows of one annex laid out like the thesis, and the 1-based numbers of
-    its heading rows (to be set in bold).
+    """Rows of one comparison laid out like a manuscript's table, and the
+    1-based numbers of its heading rows (to be set in bold).
 
-    Each annex row of the plan becomes one line when the thesis prints a single
-    answer (binary rows: the "oui" count), else a line with the label and the
-    p-value followed by one "- answer" line per printed answer.
+    Each row of the comparison becomes one line when it prints a single answer
+    (binary rows: the "oui" count), else a line with the label and the p-value
+    followed by one "- answer" line per printed answer.
     """
+    if comparison.kind == "all_groups":
+        return _groups_layout(table, comparison, codebook, lang)
     totals = table.drop_duplicates("variable").set_index("variable")
     n_focal = int(totals["n_focal_total"].max())
     n_other = int(totals["n_other_total"].max())
-    title = annex.title.get(lang) or annex.title["fr"]
-    word = "Annexe" if lang != "en" else "Annex"
     rows: list[list[Any]] = [
-        [f"{word} {annex.roman} : {title}" if lang != "en" else f"{word} {annex.roman}: {title}"],
+        [comparison.heading(lang)],
         [],
         [
             "",
-            f"{annex.focal_label.get(lang) or annex.focal_label['fr']} (n={n_focal})",
-            f"{annex.other_label.get(lang) or annex.other_label['fr']} (n={n_other})",
+            f"{comparison.focal_label.get(lang) or comparison.focal_label['fr']} (n={n_focal})",
+            f"{comparison.other_label.get(lang) or comparison.other_label['fr']} (n={n_other})",
             THESIS_HEADER[lang],
             "test",
             "",
@@ -143,7 +144,7 @@ def annex_layout(
     ]
     bold = {1, 3}
     by_variable = {str(v): g.set_index("level") for v, g in table.groupby("variable", sort=False)}
-    for row in plan.rows:
+    for row in comparison.rows:
         sub = by_variable[row.variable]
         first = sub.iloc[0]
         q = codebook[row.variable]
@@ -180,36 +181,133 @@ def annex_layout(
     return rows, bold
 
 
-def write_annexes_xlsx(
+_OVERALL_LABEL = {"fr": "Ensemble", "en": "Overall"}
+_GROUP_MODERN = {"fr": [0, 1, 2, 3, 5, 6], "en": [0, 1, 2, 3, 5, 6]}  # no odds ratio across groups
+
+
+def _groups_layout(
+    table: pd.DataFrame, comparison: Comparison, codebook: Codebook, lang: str
+) -> tuple[list[list[Any]], set[int]]:
+    from ..stats.compare import OVERALL
+
+    levels_of = group_levels(codebook, comparison.group_variable)
+    groups = [code for code, _ in levels_of] + [OVERALL]
+    names = [label.get(lang) or label["fr"] for _, label in levels_of] + [_OVERALL_LABEL[lang]]
+    first_row = table[table["variable"] == comparison.rows[0].variable]
+    sizes = {g: int(first_row[first_row["group"] == g]["denominator"].iloc[0]) for g in groups}
+    modern_headers = [MODERN_HEADERS[lang][i] for i in _GROUP_MODERN[lang]]
+    rows: list[list[Any]] = [
+        [comparison.heading(lang)],
+        [],
+        [
+            "",
+            *(f"{name} (n={sizes[g]})" for g, name in zip(groups, names, strict=True)),
+            THESIS_HEADER[lang],
+            "test",
+            "",
+            *modern_headers,
+        ],
+    ]
+    by_variable = {str(v): g for v, g in table.groupby("variable", sort=False)}
+    for row in comparison.rows:
+        sub = by_variable[row.variable]
+        first = sub.iloc[0]
+        q = codebook[row.variable]
+        label = row.label.get(lang) or row.label["fr"]
+        modern = _modern(first, lang)
+        p_cells = [
+            format_p(first["p_value"], first["test"]),
+            SHORT_TESTS[lang][first["test"]],
+            "",
+            *(modern[i] for i in _GROUP_MODERN[lang]),
+        ]
+        cells = {(r["level"], r["group"]): r for r in sub.to_dict("records")}
+
+        def line(code: str, cells: dict[Any, Any] = cells, row: Row = row) -> list[str]:
+            return [
+                _cell(
+                    int(cells[(code, g)]["n"]),
+                    int(cells[(code, g)]["denominator"]),
+                    cells[(code, g)]["percent"],
+                    row.among is not None,
+                )
+                for g in groups
+            ]
+
+        levels = list(row.printed_levels)
+        if len(levels) == 1:
+            rows.append([label, *line(levels[0]), *p_cells])
+            continue
+        rows.append([label, *([""] * len(groups)), *p_cells])
+        for code in levels:
+            rows.append([f"- {_level_label(row, q, code, lang)}", *line(code)])
+    return rows, {1, 3}
+
+
+def _sheet_name(comparison: Comparison, lang: str, used: set[str]) -> str:
+    # Excel: at most 31 characters, none of []:*?/\, unique in the workbook.
+    base = comparison.label.get(lang) or comparison.label["fr"]
+    for ch in "[]:*?/\\":
+        base = base.replace(ch, " ")
+    name = base[:31]
+    k = 2
+    while name in used:
+        suffix = f" ({k})"
+        name = base[: 31 - len(suffix)] + suffix
+        k += 1
+    used.add(name)
+    return name
+
+
+def write_comparisons_xlsx(
     path: Path,
-    tables: dict[int, pd.DataFrame],
+    tables: dict[str, pd.DataFrame],
     plan: AnalysisPlan,
     codebook: Codebook,
     notice: str = "",
     lang: str = "fr",
 ) -> Path:
-    """``annexes.xlsx``: one sheet per annex, laid out like the thesis."""
+    """``comparisons.xlsx``: one sheet per comparison, laid out like a manuscript."""
     sheets = []
     bold = {}
     widths = {}
-    for annex in plan.annexes:
-        rows, bold_rows = annex_layout(tables[annex.number], annex, plan, codebook, lang)
+    used: set[str] = set()
+    for comparison in plan.comparisons:
+        rows, bold_rows = comparison_layout(tables[comparison.id], comparison, codebook, lang)
         if notice:
             rows.insert(1, [notice])
             bold_rows = {r if r == 1 else r + 1 for r in bold_rows}
-        name = f"Annexe {annex.roman}" if lang != "en" else f"Annex {annex.roman}"
+        name = _sheet_name(comparison, lang, used)
         sheets.append((name, rows))
         bold[name] = bold_rows
-        widths[name] = dict(zip("ABCDEFGHIJKLM", (24, 15, 16, 7, 14, 1, 9, 20, 7, 7, 18, 8, 10), strict=True))
+        n_groups = len(rows[2 if not notice else 3]) - 10
+        sizes = (24, *([15] * n_groups), 7, 14, 1, 9, 20, 7, 7, 18, 8, 10)
+        if comparison.kind != "all_groups":
+            sizes = (24, 15, 16, 7, 14, 1, 9, 20, 7, 7, 18, 8, 10)
+        widths[name] = {_column(i): w for i, w in enumerate(sizes)}
     return write_xlsx_sheets(
         path,
         sheets,
-        title="Annexes I-III",
+        title=", ".join(c.label.get(lang) or c.label["fr"] for c in plan.comparisons),
         description=notice,
         column_widths=widths,
         bold_rows=bold,
         format_sheet=_format_annex_sheet,
     )
+
+
+def _column(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return str(get_column_letter(index + 1))
+
+
+def _gap_column(ws: Any, header_row: int) -> int:
+    # The empty header cell between the convention's columns and the modern ones.
+    for column in range(2, ws.max_column + 1):
+        if ws.cell(header_row, column).value in (None, ""):
+            return column
+    return 0
 
 
 def _format_annex_sheet(ws: Any, name: str) -> None:
@@ -218,9 +316,10 @@ def _format_annex_sheet(ws: Any, name: str) -> None:
 
     thin = Side(style="thin", color="999999")
     header_row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 2).value)
+    gap = _gap_column(ws, header_row)
     for row in ws.iter_rows(min_row=header_row, max_row=ws.max_row, max_col=ws.max_column):
         for cell in row:
-            if cell.column == 6:  # the gap between the thesis' columns and the modern ones
+            if cell.column == gap:  # the gap between the convention's columns and the modern ones
                 continue
             cell.border = Border(left=thin, right=thin, top=thin, bottom=thin)
             cell.alignment = Alignment(vertical="top", wrap_text=cell.row == header_row)
@@ -246,20 +345,20 @@ def _md_table(rows: Sequence[Sequence[Any]]) -> str:
     return "\n".join([line(header), "|" + "---|" * width, *(line(r) for r in body)])
 
 
-def write_annexes_markdown(
+def write_comparisons_markdown(
     path: Path,
-    tables: dict[int, pd.DataFrame],
+    tables: dict[str, pd.DataFrame],
     plan: AnalysisPlan,
     codebook: Codebook,
     notice: str = "",
     lang: str = "fr",
 ) -> Path:
-    """``annexes.md``: the same tables in Markdown."""
+    """``comparisons.md``: the same tables in Markdown."""
     parts = []
     if notice:
         parts.append(f"> {notice}\n")
-    for annex in plan.annexes:
-        rows, _ = annex_layout(tables[annex.number], annex, plan, codebook, lang)
+    for comparison in plan.comparisons:
+        rows, _ = comparison_layout(tables[comparison.id], comparison, codebook, lang)
         title, _blank, header, *body = rows
         parts.append(f"## {title[0]}\n")
         parts.append(_md_table([header, *body]) + "\n")

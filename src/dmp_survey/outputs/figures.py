@@ -1,4 +1,4 @@
-"""Figures 1–16 of the thesis, drawn from the descriptive table.
+"""The analysis plan's figures, drawn from the descriptive table.
 
 Three separate steps: :func:`figure_data` takes the numbers of one figure from
 the descriptive table (the same numbers as ``descriptive.csv``, nothing
@@ -30,8 +30,8 @@ from matplotlib.figure import Figure as MplFigure
 from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
-from ..study.codebook import Codebook, QuestionType
 from ..stats.describe import MISSING
+from ..study.codebook import Codebook, QuestionType
 from ..study.plan import AnalysisPlan, Figure
 from .style import (
     BAR_COLOUR,
@@ -71,21 +71,24 @@ _WRAP_VERTICAL = 16
 _TEXTS = {
     "fr": {
         "unpublished_reconstructed": "données non publiées — reconstituées",
-        "unpublished": "données non publiées dans la thèse",
+        "unpublished": "données non publiées dans {source}",
         "missing_one": "1 réponse manquante (non représentée)",
         "missing_many": "{k} réponses manquantes (non représentées)",
-        "footer": "Source : export reconstitué à partir des agrégats publiés dans la thèse",
+        "footer": "Source : export reconstitué à partir des agrégats publiés dans {source}",
         "inferred": "« {labels} » : effectif jamais imprimé, déduit des p-values publiées",
     },
     "en": {
         "unpublished_reconstructed": "data not published — reconstructed",
-        "unpublished": "data not published in the thesis",
+        "unpublished": "data not published in {source}",
         "missing_one": "1 missing answer (not shown)",
         "missing_many": "{k} missing answers (not shown)",
-        "footer": "Source: export reconstructed from the aggregates published in the thesis",
+        "footer": "Source: export reconstructed from the aggregates published in {source}",
         "inferred": "“{labels}”: count never printed, inferred from the published p-values",
     },
 }
+
+# What a figure calls the publication when the study does not name it.
+DEFAULT_SOURCE = {"fr": "la publication", "en": "the publication"}
 
 
 @dataclass(frozen=True)
@@ -95,13 +98,13 @@ class FigureData:
     Attributes
     ----------
     number : int
-        Figure number in the thesis.
+        Figure number in the plan.
     variable : str
         Question id.
     lang : str
         ``"fr"`` or ``"en"``.
     title : str
-        "Figure N : caption", the caption as the thesis prints it.
+        "Figure N : caption", the caption as the plan words it.
     subtitle : str
         The plan's denominator wording with ``{n}`` filled in.
     codes, labels : tuple of str
@@ -123,7 +126,7 @@ class FigureData:
         Labels of the two ends of a Likert scale ("Aucun intérêt", "Très
         intéressant").
     published : bool
-        False when the thesis never printed the question's distribution.
+        False when the publication never printed the question's distribution.
     note : str or None
         The "not published" note (figures 11, 12, 16), None otherwise.
     missing_note : str or None
@@ -190,6 +193,7 @@ def figure_data(
     codebook: Codebook,
     lang: str = "fr",
     reconstructed: bool = False,
+    source: str | None = None,
 ) -> FigureData:
     """Collect what ``figure`` shows from the descriptive table.
 
@@ -206,6 +210,8 @@ def figure_data(
     reconstructed : bool
         The data are the export reconstructed from the published aggregates:
         say so in a footer, and mark unpublished questions "reconstructed".
+    source : str, optional
+        What the study calls its publication ("the survey report", "le mémoire"), for the notes.
 
     Raises
     ------
@@ -235,9 +241,14 @@ def figure_data(
     if likert and q.anchors:
         anchors = (str(q.anchors["low"][lang]), str(q.anchors["high"][lang]))
     texts = _TEXTS[lang]
+    source = source or DEFAULT_SOURCE[lang]
     note = None
     if not q.published:
-        note = texts["unpublished_reconstructed"] if reconstructed else texts["unpublished"]
+        note = (
+            texts["unpublished_reconstructed"]
+            if reconstructed
+            else texts["unpublished"].format(source=source)
+        )
     elif reconstructed and any(a.inferred for a in q.answers):
         note = texts["inferred"].format(labels=", ".join(a.label(lang) for a in q.answers if a.inferred))
     missing_note = None
@@ -262,7 +273,7 @@ def figure_data(
         published=q.published,
         note=note,
         missing_note=missing_note,
-        footer=texts["footer"] if reconstructed else None,
+        footer=texts["footer"].format(source=source) if reconstructed else None,
     )
 
 
@@ -435,9 +446,12 @@ def _render_one(
     out_dir: Path,
     lang: str,
     reconstructed: bool,
+    source: str | None = None,
 ) -> tuple[Path, Path]:
     with _style():
-        data = figure_data(descriptive, figure, codebook, lang=lang, reconstructed=reconstructed)
+        data = figure_data(
+            descriptive, figure, codebook, lang=lang, reconstructed=reconstructed, source=source
+        )
         fig = new_figure(data)
         plot_figure(fig.add_subplot(), data)
         stem = f"figure_{figure.number:02d}"
@@ -494,6 +508,7 @@ def start_figures(
     lang: str = "fr",
     reconstructed: bool = False,
     workers: int | None = None,
+    source: str | None = None,
 ) -> FigureJob:
     """Start drawing every figure (see :func:`render_figures`) and return at once.
 
@@ -503,7 +518,7 @@ def start_figures(
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     todo = sorted(plan.figures, key=lambda f: f.number)
-    args = [(descriptive, figure, codebook, out_dir, lang, reconstructed) for figure in todo]
+    args = [(descriptive, figure, codebook, out_dir, lang, reconstructed, source) for figure in todo]
     return FigureJob(args, _default_workers() if workers is None else workers)
 
 
@@ -515,10 +530,11 @@ def render_figures(
     lang: str = "fr",
     reconstructed: bool = False,
     workers: int | None = 1,
+    source: str | None = None,
 ) -> list[Path]:
     """Draw and save every figure of the analysis plan.
 
-    Writes ``figure_01.png`` … ``figure_16.png`` and the matching ``.svg``
+    Writes ``figure_01.png``, ``figure_02.png`` … and the matching ``.svg``
     into ``out_dir`` and returns their paths (PNG then SVG for each figure,
     in figure order).
 
@@ -527,7 +543,7 @@ def render_figures(
     not depend on the process that drew it; drawing on two cores takes about
     0.6 of the serial time here.
     """
-    job = start_figures(descriptive, plan, codebook, out_dir, lang, reconstructed, workers)
+    job = start_figures(descriptive, plan, codebook, out_dir, lang, reconstructed, workers, source)
     try:
         return job.result()
     finally:

@@ -1,11 +1,15 @@
 """The HTML report: one self-contained page (styles inline, figures embedded
 as data URIs, no script, no network request) with the reconstruction notice,
-the methods, the descriptive table and figures, the annexes with the thesis'
-columns and the modern ones side by side, the p-value check, the erratum, the
-audit and the provenance. French by default, English with ``lang="en"``.
+the methods, the descriptive table and figures, the comparison tables (the
+plan's p-value convention and the modern statistics side by side) and, when the
+study has published values, the p-value check, the erratum and the audit; then
+the provenance. French by default, English with ``lang="en"``.
 
-Written with :mod:`html` from the standard library: the page is a few tables
-and paragraphs, not worth a template engine dependency.
+Every word about the study (title, methods, notice) comes from its folder;
+its texts may hold a little Markdown, rendered by ``markdown-it-py`` with HTML
+disabled, so that a study's text can never inject markup. The page itself is
+written with :mod:`html`: a few tables and paragraphs, not worth a template
+engine dependency.
 """
 
 from __future__ import annotations
@@ -19,19 +23,22 @@ from typing import Any
 
 import pandas as pd
 
-from .annex import SHORT_TESTS, annex_layout, format_p
 from ..publication.check import PValueCheck
-from ..study.codebook import Codebook
 from ..stats.compare import EXACT_MAX_TABLES
+from ..study.codebook import Codebook
+from ..study.folder import Study
 from ..study.plan import AnalysisPlan
+from .annex import SHORT_TESTS, comparison_layout, format_p
 
 __all__ = ["ReportData", "render_report"]
 
 
 @dataclass(frozen=True)
 class ReportData:
-    """Everything the report shows, already computed."""
+    """Everything the report shows, already computed (``check`` and ``audit``
+    are None when the study has no published values)."""
 
+    study: Study
     codebook: Codebook
     plan: AnalysisPlan
     n_respondents: int
@@ -39,27 +46,19 @@ class ReportData:
     reconstructed: bool
     descriptive: pd.DataFrame
     figures: Sequence[tuple[int, Path]]  # (figure number, PNG path)
-    tables: dict[int, pd.DataFrame]
-    check: PValueCheck
-    audit: pd.DataFrame
+    tables: dict[str, pd.DataFrame]
+    check: PValueCheck | None
+    audit: pd.DataFrame | None
     provenance: dict[str, Any]
     lang: str = "fr"
 
 
 _T = {
     "fr": {
-        "title": "Le DMP chez les médecins généralistes de la Somme : reproduction des résultats",
-        "notice": (
-            "<strong>Données reconstituées.</strong> Les réponses individuelles de la thèse n'ont jamais été "
-            "publiées. L'export analysé ici a été reconstruit par le projet (<code>dmp-survey reconstruct</code>) "
-            "à partir des agrégats publiés : il reproduit exactement les effectifs des annexes I à III par groupe, "
-            "mais les associations entre questions au sein d'un groupe et les questions jamais chiffrées "
-            "(marquées « non publié ») sont des choix documentés (docs/reconstruction.md), pas des données."
-        ),
         "methods": "Méthodes",
         "descriptive": "Analyse descriptive",
-        "figures": "Figures 1 à 16",
-        "annexes": "Annexes I à III",
+        "figures": "Figures",
+        "comparisons": "Comparaisons",
         "check": "Vérification des p-values publiées",
         "erratum": "Erratum",
         "audit": "Audit de chaque nombre publié",
@@ -71,7 +70,7 @@ _T = {
         "percent": "%",
         "ci": "IC 95 % (Wilson)",
         "not_published": "non publié — reconstitué",
-        "not_published_real": "non publié dans la thèse",
+        "not_published_real": "non publié dans {source}",
         "location": "emplacement",
         "printed": "imprimé",
         "data": "les données donnent",
@@ -79,21 +78,13 @@ _T = {
         "status": "statut",
         "claim": "affirmation",
         "show_audit": "Afficher les {n} lignes de l'audit",
-        "thesis_cols": "colonnes de la thèse (convention reproduite) à gauche, vue moderne à droite",
+        "convention_cols": "p de la convention du plan à gauche, vue moderne à droite",
     },
     "en": {
-        "title": "The DMP among general practitioners of the Somme: reproduction of the results",
-        "notice": (
-            "<strong>Reconstructed data.</strong> The thesis' individual answers were never published. The "
-            "export analysed here was rebuilt by the project (<code>dmp-survey reconstruct</code>) from the "
-            "published aggregates: it reproduces every per-group count of annexes I–III exactly, but the joint "
-            "answers within a group and the questions never quantified (marked “not published”) are documented "
-            "choices (docs/reconstruction.md), not data."
-        ),
         "methods": "Methods",
         "descriptive": "Descriptive analysis",
-        "figures": "Figures 1 to 16",
-        "annexes": "Annexes I to III",
+        "figures": "Figures",
+        "comparisons": "Comparisons",
         "check": "Check of the published p-values",
         "erratum": "Erratum",
         "audit": "Audit of every published number",
@@ -105,7 +96,7 @@ _T = {
         "percent": "%",
         "ci": "95% CI (Wilson)",
         "not_published": "not published — reconstructed",
-        "not_published_real": "not published in the thesis",
+        "not_published_real": "not published in {source}",
         "location": "location",
         "printed": "printed",
         "data": "the data give",
@@ -113,9 +104,24 @@ _T = {
         "status": "status",
         "claim": "claim",
         "show_audit": "Show the {n} audit rows",
-        "thesis_cols": "the thesis' columns (reproduced convention) on the left, the modern view on the right",
+        "convention_cols": "the plan's p-value convention on the left, the modern view on the right",
     },
 }
+
+
+def _markdown(text: str) -> str:
+    """A study's text as inline HTML: Markdown emphasis and code, HTML escaped."""
+    from markdown_it import MarkdownIt
+
+    return str(MarkdownIt("commonmark", {"html": False}).renderInline(text.strip()))
+
+
+def _not_published(data: ReportData) -> str:
+    t = _T[data.lang]
+    if data.reconstructed:
+        return t["not_published"]
+    return t["not_published_real"].format(source=data.study.texts.source_name(data.lang))
+
 
 _CSS = """
 body{font-family:"DejaVu Sans",Arial,sans-serif;max-width:1180px;margin:2em auto;padding:0 1em;color:#222;
@@ -154,56 +160,36 @@ def _status(value: str) -> str:
 
 def _methods(data: ReportData) -> str:
     cb = data.codebook
-    group = cb.derived_variable(data.plan.group_variable)
     questions = [q for q in cb.questions if q.type.value != "pii"]
     bound_fr = f"{EXACT_MAX_TABLES:,}".replace(",", "\u202f")
+    study_paragraphs = [f"<p>{_markdown(p)}</p>" for p in data.study.texts.methods.get(data.lang, [])]
     if data.lang == "en":
         parts = [
-            f"<p>Questionnaire of the thesis' annex 4: {len(questions)} questions (A1–A7, B1–B7, C1–C12 and "
-            f"C9's free text); {data.n_respondents} respondents in <code>{escape(data.input_name)}</code>. "
-            "Every question, its answers and the condition under which it is asked are in the codebook.</p>",
-            f"<p><strong>Usage groups (an assumption).</strong> {escape(group.assumption)}</p>",
-            "<p><strong>The thesis' p-value convention.</strong> The methods say “chi²”, but the printed p-values "
-            "are those a statistics package's crosstab procedure prints (SPSS <code>CROSSTABS "
-            "/STATISTICS=CHISQ</code>). One rule by table shape reproduces them: for a 2×2 table, Fisher's exact "
-            "test, <em>one-sided</em> (“Exact Sig. (1-sided)”, the tail in the direction of the observed "
-            "association); for larger tables, the Pearson chi-square without continuity correction; a constant "
-            "row (one answered level) has no statistic and is printed 1. Answers nobody gave are dropped before "
-            "the shape is read, as the package drops empty rows and columns. C9 (solution) is compared among "
-            "those who met problems only.</p>",
-            "<p><strong>The modern view</strong>, beside it: exact two-sided p-values (Fisher for 2×2; "
-            "Fisher–Freeman–Halton computed exactly for larger tables, up to "
+            f"<p>{len(questions)} questions; {data.n_respondents} respondents in "
+            f"<code>{escape(data.input_name)}</code>. Every question, its answers and the condition under "
+            "which it is asked are in the codebook.</p>",
+            *study_paragraphs,
+            "<p><strong>The modern view</strong>, beside the plan's convention: exact two-sided p-values "
+            "(Fisher for 2×2; Fisher–Freeman–Halton computed exactly for larger tables, up to "
             f"{EXACT_MAX_TABLES:,} tables with the same margins, beyond which the Pearson chi-square is used and "
             "named), the odds ratio with its 95% CI for 2×2 tables (0.5 added to every cell when one is zero), "
             "Cramér's V, the minimum expected count (flagged below 5), and Holm and Benjamini–Hochberg "
-            "adjustments across each annex. Descriptive percentages come with 95% Wilson intervals; their "
+            "adjustments across each comparison. Descriptive percentages come with 95% Wilson intervals; their "
             "denominator is the number of respondents asked.</p>",
         ]
     else:
         parts = [
-            f"<p>Questionnaire de l'annexe 4 de la thèse : {len(questions)} questions (A1–A7, B1–B7, C1–C12 et "
-            f"le texte libre de C9) ; {data.n_respondents} répondants dans <code>{escape(data.input_name)}</code>. "
-            "Chaque question, ses réponses et la condition sous laquelle elle est posée sont dans le "
-            "dictionnaire des codes (codebook).</p>",
-            "<p><strong>Groupes d'utilisation (une hypothèse).</strong> Réguliers = B2 « Oui » ; ponctuels = non "
-            "réguliers ayant créé (B3) ou alimenté (B4) un DMP ; jamais = les autres. La thèse ne dit pas quelles "
-            "réponses font un utilisateur ponctuel.</p>",
-            "<p><strong>La convention de la thèse pour les p.</strong> La méthode annonce un « chi² », mais les p "
-            "imprimées sont celles que sort la procédure de tableaux croisés d'un logiciel de statistique (SPSS "
-            "<code>CROSSTABS /STATISTICS=CHISQ</code>). Une seule règle, selon la forme du tableau, les "
-            "reproduit : pour un tableau 2×2, le test exact de Fisher <em>unilatéral</em> (« Exact Sig. "
-            "(1-sided) », la queue dans le sens de l'association observée) ; pour un tableau plus grand, le "
-            "chi² de Pearson sans correction de continuité ; une ligne constante (une seule réponse donnée) n'a "
-            "pas de statistique et est imprimée 1. Les réponses que personne n'a données sont retirées avant de "
-            "lire la forme, comme le logiciel retire les lignes et colonnes vides. C9 (solution) est comparée "
-            "parmi ceux qui ont rencontré des problèmes.</p>",
-            "<p><strong>La vue moderne</strong>, à côté : p exactes bilatérales (Fisher pour 2×2 ; "
-            "Fisher–Freeman–Halton calculé exactement pour les tableaux plus grands, jusqu'à "
+            f"<p>{len(questions)} questions ; {data.n_respondents} répondants dans "
+            f"<code>{escape(data.input_name)}</code>. Chaque question, ses réponses et la condition sous "
+            "laquelle elle est posée sont dans le dictionnaire des codes (codebook).</p>",
+            *study_paragraphs,
+            "<p><strong>La vue moderne</strong>, à côté de la convention du plan : p exactes bilatérales "
+            "(Fisher pour 2×2 ; Fisher–Freeman–Halton calculé exactement pour les tableaux plus grands, jusqu'à "
             f"{bound_fr} tableaux de mêmes marges, au-delà le chi² de Pearson est utilisé et nommé), "
             "odds ratio et IC 95 % pour les 2×2 (0,5 ajouté à chaque case si l'une est nulle), V de Cramér, "
             "effectif attendu minimal (signalé sous 5), et ajustements de Holm et de Benjamini–Hochberg sur "
-            "chaque annexe. Les pourcentages descriptifs ont un IC 95 % de Wilson ; leur dénominateur est le "
-            "nombre de répondants à qui la question a été posée.</p>",
+            "chaque comparaison. Les pourcentages descriptifs ont un IC 95 % de Wilson ; leur dénominateur est "
+            "le nombre de répondants à qui la question a été posée.</p>",
         ]
     return "\n".join(parts)
 
@@ -228,7 +214,7 @@ def _descriptive(data: ReportData) -> str:
             name = f"{q.number} {q.label(data.lang)}"
             level = q.answer(r.level).label(data.lang) if r.level in q.codes else r.level
             if not q.published:
-                name += f" ({t['not_published'] if data.reconstructed else t['not_published_real']})"
+                name += f" ({_not_published(data)})"
         else:
             d = cb.derived_variable(r.variable)
             name = d.en if data.lang == "en" else d.fr
@@ -246,15 +232,14 @@ def _descriptive(data: ReportData) -> str:
 
 
 def _figures(data: ReportData) -> str:
-    t = _T[data.lang]
     by_number = {f.number: f for f in data.plan.figures}
     out = []
     for number, png in data.figures:
         fig = by_number[number]
         encoded = base64.b64encode(png.read_bytes()).decode("ascii")
         caption = escape(fig.title(data.lang))
-        if not data.codebook[fig.variable].published:
-            caption += f" <em>({t['not_published'] if data.reconstructed else t['not_published_real']})</em>"
+        if fig.variable in data.codebook and not data.codebook[fig.variable].published:
+            caption += f" <em>({escape(_not_published(data))})</em>"
         if fig.note:
             caption += f'<br><span class="small">{escape(fig.note)}</span>'
         out.append(
@@ -264,13 +249,13 @@ def _figures(data: ReportData) -> str:
     return '<div class="figures">\n' + "\n".join(out) + "\n</div>"
 
 
-def _annexes(data: ReportData) -> str:
+def _comparisons(data: ReportData) -> str:
     t = _T[data.lang]
-    out = [f'<p class="small">{escape(t["thesis_cols"])}</p>']
-    for annex in data.plan.annexes:
-        rows, _ = annex_layout(data.tables[annex.number], annex, data.plan, data.codebook, data.lang)
+    out = [f'<p class="small">{escape(t["convention_cols"])}</p>']
+    for comparison in data.plan.comparisons:
+        rows, _ = comparison_layout(data.tables[comparison.id], comparison, data.codebook, data.lang)
         title, _blank, header, *body = rows
-        out.append(f'<h3 id="annex-{annex.number}">{escape(str(title[0]))}</h3>')
+        out.append(f'<h3 id="comparison-{escape(comparison.id)}">{escape(str(title[0]))}</h3>')
         html_rows = []
         for row in body:
             padded = list(row) + [""] * (len(header) - len(row))
@@ -288,6 +273,7 @@ def _annexes(data: ReportData) -> str:
 
 
 def _check(data: ReportData) -> str:
+    assert data.check is not None
     also = (
         "The same check runs directly on the published per-group counts with <code>dmp-survey check</code>."
         if data.lang == "en"
@@ -321,16 +307,17 @@ def _check(data: ReportData) -> str:
 def _erratum(data: ReportData) -> str:
     t = _T[data.lang]
     audit = data.audit
+    assert audit is not None
     wrong = audit[audit["status"] == "mismatch"]
     rounded = audit[audit["status"] == "rounding"]
     if data.lang == "en":
         intro = (
-            f"<p>{len(wrong)} printed numbers are contradicted by the annex counts (the data); "
+            f"<p>{len(wrong)} printed numbers are contradicted by the counts (the data); "
             f"{len(rounded)} more follow from them only when truncated instead of rounded.</p>"
         )
     else:
         intro = (
-            f"<p>{len(wrong)} nombres imprimés sont contredits par les effectifs des annexes (les données) ; "
+            f"<p>{len(wrong)} nombres imprimés sont contredits par les effectifs (les données) ; "
             f"{len(rounded)} autres n'en découlent que tronqués au lieu d'arrondis.</p>"
         )
     rows = [(r.location, r.published, r.recomputed, r.note) for r in wrong.itertuples(index=False)]
@@ -342,6 +329,7 @@ def _erratum(data: ReportData) -> str:
 
 def _audit(data: ReportData) -> str:
     t = _T[data.lang]
+    assert data.audit is not None
     counts = data.audit["status"].value_counts()
     summary = ", ".join(f"{_status(str(k))} {int(v)}" for k, v in counts.items())
     rows = [
@@ -378,20 +366,27 @@ def render_report(data: ReportData) -> str:
     sections = [
         ("methods", t["methods"], _methods(data)),
         ("descriptive", t["descriptive"], _descriptive(data)),
-        ("figures", t["figures"], _figures(data)),
-        ("annexes", t["annexes"], _annexes(data)),
-        ("check", t["check"], _check(data)),
-        ("erratum", t["erratum"], _erratum(data)),
-        ("audit", t["audit"], _audit(data)),
-        ("provenance", t["provenance"], _provenance(data)),
     ]
+    if data.figures:
+        sections.append(("figures", t["figures"], _figures(data)))
+    if data.plan.comparisons:
+        sections.append(("comparisons", t["comparisons"], _comparisons(data)))
+    if data.check is not None and data.audit is not None:
+        sections += [
+            ("check", t["check"], _check(data)),
+            ("erratum", t["erratum"], _erratum(data)),
+            ("audit", t["audit"], _audit(data)),
+        ]
+    sections.append(("provenance", t["provenance"], _provenance(data)))
     toc = " · ".join(f'<a href="#{key}">{escape(title)}</a>' for key, title, _ in sections)
     body = "\n".join(f'<h2 id="{key}">{escape(title)}</h2>\n{html}' for key, title, html in sections)
-    notice = f'<p class="notice">{t["notice"]}</p>' if data.reconstructed else ""
+    notice_text = data.study.texts.get("reconstructed_notice", data.lang)
+    notice = f'<p class="notice">{_markdown(notice_text)}</p>' if data.reconstructed and notice_text else ""
+    title = escape(data.study.texts.get("title", data.lang))
     return (
         "<!DOCTYPE html>\n"
         f'<html lang="{data.lang}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{escape(t['title'])}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
-        f"<h1>{escape(t['title'])}</h1>\n{notice}\n<nav>{toc}</nav>\n{body}\n</body>\n</html>\n"
+        f"<title>{title}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+        f"<h1>{title}</h1>\n{notice}\n<nav>{toc}</nav>\n{body}\n</body>\n</html>\n"
     )

@@ -1,4 +1,4 @@
-"""Audit: every number the thesis prints about its respondents, recomputed from
+"""Audit: every number a publication prints about its respondents, recomputed from
 the coded responses, with a verdict.
 
 Statuses
@@ -9,12 +9,12 @@ Statuses
                    the data, and ``note`` says when one respondent more or less
                    would explain the printed value;
 ``not_checkable``  the number needs data the responses do not hold (mails sent,
-                   GPs of the Somme), or, on the reconstructed export, data the
-                   thesis never published (the reconstruction was built from the
+                   people outside the sample), or, on a reconstructed export, data
+                   the publication never published (the reconstruction was built from the
                    very sentence that prints it).
 
 Printed annex percentages are also checked against their own printed count and
-denominator (``self_check``): a typo in the thesis is told apart from a
+denominator (``self_check``): a typo in the publication is told apart from a
 disagreement with the data.
 """
 
@@ -26,11 +26,11 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from .check import PValueCheck
-from ..study.codebook import Codebook
 from ..io.coding import CodedResponses, asked_mask
+from ..study.codebook import Codebook
 from ..study.plan import AnalysisPlan
-from .published import Published, compare_printed, parse_printed, percent_checks
+from .check import PValueCheck
+from .published import AnnexView, Published, annex_view, compare_printed, parse_printed, percent_checks
 
 __all__ = ["AUDIT_COLUMNS", "audit"]
 
@@ -92,26 +92,20 @@ def _one_respondent(printed: str, n: int, den: int) -> str:
     return ""
 
 
-_POPULATIONS = {
-    "": None,
-    "all": None,
-    "asked": None,
-    "regular": {"regular"},
-    "occasional": {"occasional"},
-    "never": {"never"},
-    "not_regular": {"occasional", "never"},
-    "not_occasional": {"regular", "never"},
-    "users": {"regular", "occasional"},
-}
-
-
 class _Crosstabs:
     """Per variable, answers × usage group among the respondents asked, counted
     once on integer codes: each text number is then a sum of a few cells,
     whatever the number of respondents."""
 
-    def __init__(self, frame: pd.DataFrame, codebook: Codebook, group_variable: str) -> None:
+    def __init__(
+        self,
+        frame: pd.DataFrame,
+        codebook: Codebook,
+        group_variable: str,
+        populations: dict[str, frozenset[str] | None],
+    ) -> None:
         self.frame = frame
+        self.populations = populations
         self.codebook = codebook
         groups = frame[group_variable]
         self.groups = [str(g) for g in groups.cat.categories]
@@ -134,7 +128,7 @@ class _Crosstabs:
     def count(self, variable: str, levels: list[str], population: str) -> tuple[int, int]:
         """(answers in ``levels``, answers given) among ``population`` asked."""
         names, table = self.table(variable)
-        wanted = _POPULATIONS[population]
+        wanted = self.populations[population]
         rows = [i for i, g in enumerate(self.groups) if wanted is None or g in wanted]
         cols = [j for j, lv in enumerate(names) if lv in levels]
         sub = table[rows]
@@ -145,9 +139,10 @@ def _annex_rows(
     published: Published,
     tables: dict[int, pd.DataFrame],
     check: PValueCheck,
-    plan: AnalysisPlan,
+    plan: AnalysisPlan | AnnexView,
     codebook: Codebook,
 ) -> list[dict[str, object]]:
+    plan = annex_view(plan)
     cells = published.annex_cells
     self_checks = percent_checks(published, plan).set_index(["annex", "variable", "level", "column"])[
         "status"
@@ -162,7 +157,7 @@ def _annex_rows(
     for r in cells.itertuples(index=False):
         annex = plan.annex(int(r.annex))
         row = plan.row(r.variable)
-        where = f"Annexe {annex.roman} · {r.row}"
+        where = f"{annex.label['fr']} · {r.row}"
         source = {
             "source": "annex",
             "id": "",
@@ -240,7 +235,7 @@ def _annex_rows(
         label = headers.loc[(int(r.annex), r.column), "group_label"]
         records.append(
             {
-                "location": f"Annexe {annex.roman} · en-tête · {label}",
+                "location": f"{annex.label['fr']} · en-tête · {label}",
                 "claim": "size of the column's group",
                 "published": r.printed,
                 "recomputed": str(n),
@@ -262,17 +257,18 @@ def _text_rows(
     coded: CodedResponses,
     tables: dict[int, pd.DataFrame],
     check: PValueCheck,
-    plan: AnalysisPlan,
+    plan: AnalysisPlan | AnnexView,
     codebook: Codebook,
     reconstructed: bool,
 ) -> list[dict[str, object]]:
+    plan = annex_view(plan)
     frame = coded.frame
     text = published.text_numbers
     printed_by_id = dict(zip(text["id"], text["printed"], strict=True))
     checked = check.frame.set_index(["annex", "variable"])
     records: list[dict[str, object]] = []
     stamps = frame["timestamp"].dropna() if "timestamp" in frame else pd.Series(dtype="datetime64[ns]")
-    crosstabs = _Crosstabs(frame, codebook, plan.group_variable)
+    crosstabs = _Crosstabs(frame, codebook, plan.group_variable, published.populations)
     for r in text.itertuples(index=False):
         base = {
             "location": f"{r.section} · « {r.fragment} »",
@@ -351,7 +347,7 @@ def _text_rows(
             if unpublished and reconstructed:
                 status = "not_checkable"
                 note = (
-                    "the thesis never published this question's answers: the reconstructed export was "
+                    "the publication never published this question's answers: the reconstructed export was "
                     "built from this very sentence" + (f"; {note}" if note else "")
                 )
         records.append({**base, "recomputed": recomputed, "status": status, "note": note})
@@ -363,7 +359,7 @@ def audit(
     coded: CodedResponses,
     tables: dict[int, pd.DataFrame],
     check: PValueCheck,
-    plan: AnalysisPlan,
+    plan: AnalysisPlan | AnnexView,
     codebook: Codebook,
     reconstructed: bool = False,
 ) -> pd.DataFrame:
@@ -376,7 +372,7 @@ def audit(
     check : PValueCheck
         The p-value check on the same tables (p-values are audited through it).
     reconstructed : bool
-        The responses are the reconstruction (claims about questions the thesis
+        The responses are the reconstruction (claims about questions the publication
         never published are then ``not_checkable``).
 
     Returns

@@ -1,11 +1,12 @@
-"""Published values: the numbers the thesis prints, as transcribed in
-``data/published/``, parsed, made into per-group counts, and checked against
-each other (cross-annex consistency, percentages against their own counts).
+"""Published values: the numbers a publication prints, as transcribed in a
+study's ``published/`` folder, parsed, made into per-group counts, and checked
+against each other (cross-table consistency, percentages against their own
+counts).
 
-The three annexes split the same 64 doctors three ways (regular vs rest,
-occasional vs rest, never vs rest), so each group's counts are printed once as
-a focal column and twice inside an "other" column: that redundancy is what the
-consistency check uses.
+The published tables are one-against-the-rest comparisons of one grouping
+(each numbered as the publication numbers it): when every group is the focal
+group of one table, each group's counts are printed once as a focal column and
+again inside the "other" columns, a redundancy the consistency check uses.
 """
 
 from __future__ import annotations
@@ -19,14 +20,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..study.codebook import Codebook
 from ..errors import PlanError
-from ..study.plan import AnalysisPlan
+from ..study.codebook import Codebook
+from ..study.plan import AnalysisPlan, Comparison, Row
 
 __all__ = [
+    "AnnexView",
     "Printed",
     "Published",
     "Split",
+    "annex_view",
+    "check_against_plan",
     "compare_printed",
     "cross_annex_consistency",
     "group_sizes",
@@ -41,6 +45,7 @@ __all__ = [
 ANNEX_CELL_COLUMNS = ["annex", "row", "variable", "level", "column", "quantity", "printed", "cell"]
 ANNEX_GROUP_COLUMNS = ["annex", "column", "group_label", "group", "printed", "cell"]
 TEXT_COLUMNS = ["id", "section", "fragment", "printed", "quantity", "variable", "levels", "population"]
+POPULATION_COLUMNS = ["population", "groups"]
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,7 @@ class Published:
     annex_cells: pd.DataFrame
     annex_groups: pd.DataFrame
     text_numbers: pd.DataFrame
+    populations: dict[str, frozenset[str] | None]
 
     def pvalues(self) -> pd.DataFrame:
         """``annex, variable, printed``: the 54 published p-values."""
@@ -76,7 +82,145 @@ def load_published(directory: Path) -> Published:
     for frame in (cells, groups):
         frame["annex"] = frame["annex"].astype(int)
     text = _read(directory / "text_numbers.csv", TEXT_COLUMNS)
-    return Published(directory=directory, annex_cells=cells, annex_groups=groups, text_numbers=text)
+    populations: dict[str, frozenset[str] | None] = {"": None}
+    pop_path = directory / "populations.csv"
+    if pop_path.exists():
+        for r in _read(pop_path, POPULATION_COLUMNS).itertuples(index=False):
+            groups_of = frozenset(g for g in str(r.groups).split("|") if g)
+            populations[str(r.population)] = groups_of or None
+    return Published(
+        directory=directory,
+        annex_cells=cells,
+        annex_groups=groups,
+        text_numbers=text,
+        populations=populations,
+    )
+
+
+@dataclass(frozen=True)
+class AnnexView:
+    """The plan as the published tables see it: the numbered one-against-the-rest
+    comparisons (``annexes``), on one group variable, sharing their rows."""
+
+    plan: AnalysisPlan
+
+    @property
+    def annexes(self) -> tuple[Comparison, ...]:
+        return tuple(c for c in self.plan.comparisons if c.number is not None and c.kind == "one_vs_rest")
+
+    def annex(self, number: int) -> Comparison:
+        return self.plan.numbered(number)
+
+    @property
+    def rows(self) -> tuple[Row, ...]:
+        return self.annexes[0].rows if self.annexes else ()
+
+    def row(self, variable: str) -> Row:
+        return self.annexes[0].row(variable)
+
+    @property
+    def group_variable(self) -> str:
+        return self.annexes[0].group_variable
+
+
+def annex_view(plan: AnalysisPlan | AnnexView) -> AnnexView:
+    return plan if isinstance(plan, AnnexView) else AnnexView(plan)
+
+
+def _cell_line(path: Path, index: int) -> int:
+    # Data rows of a CSV start on line 2 (no quoted line breaks in these files).
+    return index + 2
+
+
+def check_against_plan(published: Published, plan: AnalysisPlan, codebook: Codebook) -> None:
+    """Cross-file checks: every published table is a numbered comparison of the
+    plan, every published row one of its rows, every level an answer, every
+    population defined.
+
+    Raises
+    ------
+    PlanError
+        Naming the published file, its line and column.
+    """
+    from ..study.plan import group_levels
+
+    view = AnnexView(plan)
+    numbered = {c.number: c for c in plan.comparisons if c.number is not None}
+    cells_path = published.directory / "annex_cells.csv"
+    groups_path = published.directory / "annex_groups.csv"
+    group_vars = {c.group_variable for c in view.annexes}
+    if len(group_vars) > 1:
+        raise PlanError(plan.path, "published tables compare groups of one variable only", key="comparisons")
+    for i, r in enumerate(published.annex_cells.itertuples(index=False)):
+        comparison = numbered.get(int(r.annex))
+        line = _cell_line(cells_path, i)
+        if comparison is None or comparison.kind != "one_vs_rest":
+            raise PlanError(
+                cells_path,
+                f"table {r.annex} is not a numbered one_vs_rest comparison of the plan",
+                line=line,
+                key="annex",
+            )
+        if r.variable not in {row.variable for row in comparison.rows}:
+            raise PlanError(
+                cells_path,
+                f"'{r.variable}' is not a row of comparison '{comparison.id}' "
+                "(expected a row the plan compares)",
+                line=line,
+                key="variable",
+            )
+        if r.quantity != "p_value" and r.level not in codebook[r.variable].codes:
+            raise PlanError(
+                cells_path, f"unknown answer '{r.level}' of '{r.variable}'", line=line, key="level"
+            )
+    for i, r in enumerate(published.annex_groups.itertuples(index=False)):
+        comparison = numbered.get(int(r.annex))
+        if comparison is None:
+            raise PlanError(
+                groups_path,
+                f"table {r.annex} is not a numbered comparison of the plan",
+                line=i + 2,
+                key="annex",
+            )
+        codes = [code for code, _ in group_levels(codebook, comparison.group_variable)]
+        if r.column == "focal" and r.group != comparison.focal:
+            raise PlanError(
+                groups_path,
+                f"focal group '{r.group}' is not the focal group '{comparison.focal}' of '{comparison.id}'",
+                line=i + 2,
+                key="group",
+            )
+        if r.column == "focal" and r.group not in codes:
+            raise PlanError(groups_path, f"unknown group '{r.group}'", line=i + 2, key="group")
+    text_path = published.directory / "text_numbers.csv"
+    known_groups = set()
+    for c in view.annexes:
+        known_groups |= {code for code, _ in group_levels(codebook, c.group_variable)}
+    for name, groups_of in published.populations.items():
+        unknown = sorted((groups_of or frozenset()) - known_groups)
+        if unknown:
+            raise PlanError(
+                published.directory / "populations.csv",
+                f"population '{name}' names unknown group '{unknown[0]}'",
+                key="groups",
+            )
+    for i, r in enumerate(published.text_numbers.itertuples(index=False)):
+        if r.population not in published.populations:
+            raise PlanError(
+                text_path,
+                f"population '{r.population}' is not defined in populations.csv",
+                line=i + 2,
+                key="population",
+            )
+        if r.variable and r.variable in codebook and r.levels:
+            unknown_levels = [lv for lv in str(r.levels).split("|") if lv not in codebook[r.variable].codes]
+            if unknown_levels:
+                raise PlanError(
+                    text_path,
+                    f"unknown answer '{unknown_levels[0]}' of '{r.variable}'",
+                    line=i + 2,
+                    key="levels",
+                )
 
 
 # --- printed numbers ---------------------------------------------------------
@@ -139,18 +283,18 @@ def compare_printed(printed: str, value: float) -> str:
 # --- counts ------------------------------------------------------------------
 
 
-def group_sizes(published: Published, plan: AnalysisPlan) -> dict[str, int]:
+def group_sizes(published: Published, plan: AnalysisPlan | AnnexView) -> dict[str, int]:
     """Group code → size, from the annex headers ("(n=4)" …) of each focal column."""
     sizes = {}
-    for annex in plan.annexes:
+    for annex in annex_view(plan).annexes:
         row = published.annex_groups[
             (published.annex_groups["annex"] == annex.number) & (published.annex_groups["column"] == "focal")
         ]
-        sizes[annex.focal] = int(row["printed"].iloc[0])
+        sizes[str(annex.focal)] = int(row["printed"].iloc[0])
     return sizes
 
 
-def printed_group_counts(published: Published, plan: AnalysisPlan) -> pd.DataFrame:
+def printed_group_counts(published: Published, plan: AnalysisPlan | AnnexView) -> pd.DataFrame:
     """Per-group counts exactly as printed: each group's focal column.
 
     Returns
@@ -160,7 +304,7 @@ def printed_group_counts(published: Published, plan: AnalysisPlan) -> pd.DataFra
         denominator ("2/2") of the focal columns.
     """
     cells = published.annex_cells
-    focal_of = {a.number: a.focal for a in plan.annexes}
+    focal_of = {a.number: a.focal for a in annex_view(plan).annexes}
     sub = cells[(cells["column"] == "focal") & cells["quantity"].isin(["count", "denominator"])]
     return pd.DataFrame(
         {
@@ -173,7 +317,7 @@ def printed_group_counts(published: Published, plan: AnalysisPlan) -> pd.DataFra
     )
 
 
-def cross_annex_consistency(published: Published, plan: AnalysisPlan) -> pd.DataFrame:
+def cross_annex_consistency(published: Published, plan: AnalysisPlan | AnnexView) -> pd.DataFrame:
     """Check every printed "other" count against the focal counts of the other groups.
 
     Returns
@@ -184,6 +328,7 @@ def cross_annex_consistency(published: Published, plan: AnalysisPlan) -> pd.Data
         (``variable`` = group variable), ``status`` = ``consistent`` or
         ``inconsistent``.
     """
+    plan = annex_view(plan)
     focal_of = {a.number: a.focal for a in plan.annexes}
     printed = printed_group_counts(published, plan)
     by_key = printed.set_index(["variable", "level", "quantity", "group"])["n"]
@@ -209,7 +354,7 @@ def cross_annex_consistency(published: Published, plan: AnalysisPlan) -> pd.Data
     return frame
 
 
-def percent_checks(published: Published, plan: AnalysisPlan) -> pd.DataFrame:
+def percent_checks(published: Published, plan: AnalysisPlan | AnnexView) -> pd.DataFrame:
     """Compare every printed annex percentage with its own count and denominator.
 
     The denominator is the printed one ("3/7") where there is one, else the
@@ -288,16 +433,16 @@ def _row_pvalues_match(
     variable: str,
     per_group: dict[str, dict[str, int]],
     levels: list[str],
-    plan: AnalysisPlan,
+    plan: AnalysisPlan | AnnexView,
     published_p: dict[tuple[int, str], str],
 ) -> bool:
-    from ..stats.compare import thesis_pvalue
+    from ..stats.compare import spss_crosstabs_pvalue as thesis_pvalue
 
-    for annex in plan.annexes:
-        focal = [per_group[annex.focal].get(lv, 0) for lv in levels]
+    for annex in annex_view(plan).annexes:
+        focal = [per_group[str(annex.focal)].get(lv, 0) for lv in levels]
         other = [sum(per_group[g].get(lv, 0) for g in per_group if g != annex.focal) for lv in levels]
         p = thesis_pvalue(np.array([focal, other]))
-        if compare_printed(published_p[(annex.number, variable)], p.value) != "match":
+        if compare_printed(published_p[(int(annex.number or 0), variable)], p.value) != "match":
             return False
     return True
 
@@ -308,7 +453,7 @@ def _search_split(
     remaining: dict[str, int],
     unprinted: list[str],
     levels: list[str],
-    plan: AnalysisPlan,
+    plan: AnalysisPlan | AnnexView,
     published_p: dict[tuple[int, str], str],
 ) -> Split:
     """Search the splits of ``remaining`` into the ``unprinted`` levels.
@@ -350,18 +495,18 @@ def _search_split(
     return Split(variable, tuple(unprinted), chosen, len(hits), candidates)
 
 
-def unprinted_splits(plan: AnalysisPlan, codebook: Codebook) -> frozenset[str]:
+def unprinted_splits(plan: AnalysisPlan | AnnexView, codebook: Codebook) -> frozenset[str]:
     """Annex variables with more than one answer the annexes do not print: their
     split between those answers is inferred, never printed (C4, C11)."""
     return frozenset(
         r.variable
-        for r in plan.rows
+        for r in annex_view(plan).rows
         if sum(code not in r.printed_levels for code in codebook[r.variable].codes) > 1
     )
 
 
 def published_counts(
-    published: Published, plan: AnalysisPlan, codebook: Codebook
+    published: Published, plan: AnalysisPlan | AnnexView, codebook: Codebook
 ) -> tuple[pd.DataFrame, list[Split]]:
     """Complete per-group counts of every annex row from the published values.
 
@@ -378,6 +523,7 @@ def published_counts(
         (a split fitted to the row's published p-values).
     splits : list of Split
     """
+    plan = annex_view(plan)
     sizes = group_sizes(published, plan)
     printed = printed_group_counts(published, plan)
     published_p = {(int(r.annex), r.variable): r.printed for r in published.pvalues().itertuples()}

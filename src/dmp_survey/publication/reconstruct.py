@@ -23,17 +23,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import yaml
 
-from ..study.codebook import Codebook, QuestionType
-from ..io.coding import evaluate
 from ..errors import PlanError
+from ..io.coding import evaluate
+from ..study.codebook import Codebook, QuestionType
 from ..study.plan import AnalysisPlan
-from .published import Published, Split, published_counts
+from .published import AnnexView, Published, Split, annex_view, published_counts
+
+if TYPE_CHECKING:
+    from ..study.folder import Study
 from ..io.writers import write_xlsx_sheets
 
 __all__ = [
@@ -113,11 +116,12 @@ def _timestamps(config: Mapping[str, Any], n: int) -> list[datetime]:
 
 def reconstruct(
     codebook: Codebook,
-    plan: AnalysisPlan,
+    plan: AnalysisPlan | AnnexView,
     published: Published,
     config: Mapping[str, Any],
 ) -> Reconstruction:
     """Build the respondents (see the module docstring for the rules)."""
+    plan = annex_view(plan)
     counts, splits = published_counts(published, plan, codebook)
     seed = config["seed"]
     joint = config["joint"]
@@ -223,18 +227,21 @@ def write_reconstruction(path: Path, rec: Reconstruction, codebook: Codebook) ->
     return write_xlsx_sheets(
         path,
         [(config["sheet"], rows), (config["notice_sheet"], notice)],
-        title="Export reconstitué : Le DMP chez les médecins généralistes de la Somme",
+        title=str(config["workbook_title"]),
         description=config["notice"]["en"].strip(),
         keywords="reconstructed; reconstitué; dmp-survey",
         column_widths=widths,
     )
 
 
-def verify(rec: Reconstruction, codebook: Codebook, plan: AnalysisPlan, published: Published) -> list[str]:
+def verify(
+    rec: Reconstruction, codebook: Codebook, plan: AnalysisPlan | AnnexView, published: Published
+) -> list[str]:
     """Differences between the reconstruction and what it must reproduce:
     every per-group count of the annexes (completed as in
     :func:`~dmp_survey.published.published_counts`) and the text totals of the
     settings. Empty when everything is reproduced."""
+    plan = annex_view(plan)
     counts, _ = published_counts(published, plan, codebook)
     problems = []
     frame = rec.frame
@@ -254,27 +261,23 @@ def verify(rec: Reconstruction, codebook: Codebook, plan: AnalysisPlan, publishe
     return problems
 
 
-def rebuild(
-    out: Path,
-    codebook_path: Path,
-    plan_path: Path,
-    published_dir: Path,
-    settings_path: Path,
-) -> str:
+def rebuild(out: Path, study: Study) -> str:
     """``dmp-survey reconstruct``: build, verify, then write ``out`` atomically.
 
     Returns a one-paragraph summary for the command line.
     """
     import os
 
-    from ..study.codebook import load_codebook
-    from ..study.plan import load_plan
-    from .published import load_published
+    from ..errors import StudyError
 
-    codebook = load_codebook(codebook_path)
-    plan = load_plan(plan_path, codebook)
-    published = load_published(published_dir)
-    config = load_reconstruction_config(settings_path)
+    if study.published is None or study.reconstruction is None:
+        raise StudyError(
+            study.directory / "study.yaml",
+            "this study has no published values and reconstruction settings to rebuild an export from",
+            key="reconstruction",
+        )
+    codebook, plan, published = study.codebook, annex_view(study.plan), study.published
+    config = load_reconstruction_config(study.reconstruction)
     rec = reconstruct(codebook, plan, published, config)
     problems = verify(rec, codebook, plan, published)
     if problems:  # a bug or inconsistent settings, never bad user data

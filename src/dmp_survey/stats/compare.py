@@ -1,17 +1,19 @@
-"""Compare stage: each annex row as a focal-group-versus-rest table, with the
-thesis' p-value convention and the modern statistics beside it.
+"""Compare stage: each row of a comparison as a contingency table of groups ×
+answers (one group against the rest, one group against another, or every
+group side by side), with the p-value of the plan's convention and the modern
+statistics beside it.
 
 Every function here takes contingency tables (counts), never respondent rows.
 
-The thesis' convention
-----------------------
-The methods say "chi²", but the printed p-values are those a statistics
-package's crosstab procedure (SPSS ``CROSSTABS /STATISTICS=CHISQ``) prints. For
+The SPSS crosstabs convention (``p_value: spss_crosstabs``)
+-----------------------------------------------------------
+Publications that say "chi²" often print what a statistics package's
+crosstab procedure (SPSS ``CROSSTABS /STATISTICS=CHISQ``) prints. For
 every table it prints the Pearson chi-square with its asymptotic two-sided
 significance, the likelihood ratio and the linear-by-linear association; for a
 2 × 2 table it adds the continuity-corrected chi-square and "Fisher's Exact
-Test" with an exact two-sided and an exact one-sided significance. The one rule
-that reproduces the annexes, chosen by the shape of the table (levels with no
+Test" with an exact two-sided and an exact one-sided significance. The rule,
+chosen by the shape of the table (levels with no
 answer in either group dropped, as the package drops empty rows and columns):
 
 * 2 × 2 → Fisher's exact test, **one-sided** ("Exact Sig. (1-sided)"): the
@@ -20,8 +22,10 @@ answer in either group dropped, as the package drops empty rows and columns):
   way by GNU PSPP's ``calc_fisher``);
 * 2 × k, k > 2 → Pearson chi-square, asymptotic two-sided significance, no
   continuity correction;
-* fewer than two answered levels (a constant, such as "Informatisation": all
-  "oui") → no statistic is computable; the thesis prints "1".
+* fewer than two answered levels (a constant: everyone gave the same answer)
+  → no statistic is computable; printed "1".
+
+The default convention (``p_value: exact``) is the modern exact p-value below.
 
 The modern view
 ---------------
@@ -30,7 +34,7 @@ Fisher–Freeman–Halton for larger tables through :mod:`dmp_survey.exact`, whi
 computes it exactly where scipy only offers a Monte Carlo estimate), the odds
 ratio with its 95 % CI for 2 × 2 tables (:class:`statsmodels.stats.contingency_tables.Table2x2`),
 Cramér's V, the minimum expected count with a flag below 5, and Holm and
-Benjamini–Hochberg adjustments across each annex
+Benjamini–Hochberg adjustments across each comparison
 (:func:`statsmodels.stats.multitest.multipletests`).
 """
 
@@ -42,18 +46,20 @@ import numpy as np
 import pandas as pd
 
 from ..study.codebook import Codebook
+from ..study.plan import Comparison
 from .counts import count_matrices, focal_table
-from ..study.plan import AnalysisPlan, Annex
 
 __all__ = [
     "ANNEX_COLUMNS",
+    "GROUPS_COLUMNS",
     "TESTS",
     "PValue",
     "RowStatistics",
-    "annex_table",
+    "all_groups_table",
+    "comparison_table",
     "modern_statistics",
+    "spss_crosstabs_pvalue",
     "statistics_tried",
-    "thesis_pvalue",
     "trim",
 ]
 
@@ -76,7 +82,7 @@ ANNEX_COLUMNS = [
     "pct_other",
     "p_value",
     "test",
-    "annex",
+    "comparison",
     "row_label",
     "printed",
     "p_exact",
@@ -139,8 +145,9 @@ def _fisher_one_sided(t: np.ndarray) -> float:
     )
 
 
-def thesis_pvalue(table: np.ndarray) -> PValue:
-    """The p-value the thesis prints for a 2 × k focal-versus-rest table.
+def spss_crosstabs_pvalue(table: np.ndarray) -> PValue:
+    """The p-value SPSS crosstabs prints for a 2 × k table, by the rule of the
+    module docstring.
 
     See the module docstring for the rule and its source.
     """
@@ -228,33 +235,78 @@ def _adjust(pvalues: list[float], method: str) -> list[float]:
         gc.unfreeze()
 
 
-def annex_table(counts: pd.DataFrame, plan: AnalysisPlan, annex: Annex, codebook: Codebook) -> pd.DataFrame:
-    """One annex: every row of the plan, every answer level, both columns.
+def _pair_table(
+    matrices: dict[str, tuple[list[str], list[str], np.ndarray]],
+    variable: str,
+    focal: str,
+    versus: str,
+    levels: list[str],
+) -> np.ndarray:
+    groups, have, matrix = matrices[variable]
+    table = np.zeros((2, len(levels)), dtype=np.int64)
+    for j, level in enumerate(levels):
+        if level in have:
+            c = have.index(level)
+            for i, g in enumerate((focal, versus)):
+                if g in groups:
+                    table[i, j] = matrix[groups.index(g), c]
+    return table
+
+
+def _with_adjustments(frame: pd.DataFrame) -> pd.DataFrame:
+    # Multiple-testing adjustment across the comparison's testable rows (one
+    # p-value per row, constants excluded): the family is the comparison.
+    per_row = frame.drop_duplicates("variable").set_index("variable")
+    testable = per_row[per_row["test_exact"] != "constant"]
+    holm = dict(zip(testable.index, _adjust(list(testable["p_exact"]), "holm"), strict=True))
+    bh = dict(zip(testable.index, _adjust(list(testable["p_exact"]), "fdr_bh"), strict=True))
+    frame["p_holm"] = frame["variable"].map(holm)
+    frame["p_bh"] = frame["variable"].map(bh)
+    return frame
+
+
+def _primary(comparison: Comparison, table: np.ndarray, modern: RowStatistics) -> PValue:
+    if comparison.p_value == "spss_crosstabs":
+        return spss_crosstabs_pvalue(table)
+    return modern.exact
+
+
+def comparison_table(counts: pd.DataFrame, comparison: Comparison, codebook: Codebook) -> pd.DataFrame:
+    """One comparison of kind ``one_vs_rest`` or ``pair``: every row, every
+    answer level, the focal group's column and the other one.
 
     Parameters
     ----------
     counts : DataFrame
         Per-group counts (``variable, level, group, n``), from an export
-        (:func:`dmp_survey.counts.count_by_group`) or from the published values.
+        (:func:`dmp_survey.stats.counts.count_by_group`) or from published values.
 
     Returns
     -------
     pandas.DataFrame
         Columns ``ANNEX_COLUMNS``: ``variable, level, n_focal, pct_focal,
-        n_other, pct_other, p_value, test`` (a row's p-value repeated on each of
-        its levels), then ``annex, row_label, printed`` (whether the thesis
-        prints the level), the modern ``p_exact, test_exact, p_holm, p_bh,
-        odds_ratio, or_ci_low, or_ci_high, cramers_v, min_expected, sparse``
-        (minimum expected count below 5) and the column totals. Percentages are
-        of the respondents of the column who answered (unrounded).
+        n_other, pct_other, p_value, test`` (a row's p-value, by the plan's
+        convention, repeated on each of its levels), then ``comparison, row_label,
+        printed`` (whether a publication prints the level), the modern
+        ``p_exact, test_exact, p_holm, p_bh, odds_ratio, or_ci_low, or_ci_high,
+        cramers_v, min_expected, sparse`` (minimum expected count below 5) and
+        the column totals. "Other" is every other group (``one_vs_rest``) or the
+        ``versus`` group (``pair``). Percentages are of the respondents of the
+        column who answered (unrounded).
     """
+    if comparison.kind == "all_groups":
+        raise ValueError("all_groups comparisons are laid out by all_groups_table")
     records = []
     matrices = count_matrices(counts)
-    for row in plan.rows:
+    focal = str(comparison.focal)
+    for row in comparison.rows:
         levels = list(codebook[row.variable].codes)
-        table = focal_table(matrices, row.variable, annex.focal, levels)
-        thesis = thesis_pvalue(table)
+        if comparison.kind == "pair":
+            table = _pair_table(matrices, row.variable, focal, str(comparison.versus), levels)
+        else:
+            table = focal_table(matrices, row.variable, focal, levels)
         modern = modern_statistics(table)
+        primary = _primary(comparison, table, modern)
         totals = table.sum(axis=1)
         for j, level in enumerate(levels):
             records.append(
@@ -265,9 +317,9 @@ def annex_table(counts: pd.DataFrame, plan: AnalysisPlan, annex: Annex, codebook
                     "pct_focal": 100.0 * table[0, j] / totals[0] if totals[0] else np.nan,
                     "n_other": int(table[1, j]),
                     "pct_other": 100.0 * table[1, j] / totals[1] if totals[1] else np.nan,
-                    "p_value": thesis.value,
-                    "test": thesis.test,
-                    "annex": annex.number,
+                    "p_value": primary.value,
+                    "test": primary.test,
+                    "comparison": comparison.id,
                     "row_label": row.label.get("fr", row.variable),
                     "printed": level in row.printed_levels,
                     "p_exact": modern.exact.value,
@@ -282,13 +334,101 @@ def annex_table(counts: pd.DataFrame, plan: AnalysisPlan, annex: Annex, codebook
                     "n_other_total": int(totals[1]),
                 }
             )
-    frame = pd.DataFrame.from_records(records)
-    # Multiple-testing adjustment across the annex's testable rows (one
-    # p-value per row, constants excluded).
-    per_row = frame.drop_duplicates("variable").set_index("variable")
-    testable = per_row[per_row["test_exact"] != "constant"]
-    holm = dict(zip(testable.index, _adjust(list(testable["p_exact"]), "holm"), strict=True))
-    bh = dict(zip(testable.index, _adjust(list(testable["p_exact"]), "fdr_bh"), strict=True))
-    frame["p_holm"] = frame["variable"].map(holm)
-    frame["p_bh"] = frame["variable"].map(bh)
+    frame = _with_adjustments(pd.DataFrame.from_records(records))
     return frame[ANNEX_COLUMNS]
+
+
+GROUPS_COLUMNS = [
+    "variable",
+    "level",
+    "group",
+    "n",
+    "denominator",
+    "percent",
+    "p_value",
+    "test",
+    "comparison",
+    "row_label",
+    "printed",
+    "p_exact",
+    "test_exact",
+    "p_holm",
+    "p_bh",
+    "cramers_v",
+    "min_expected",
+    "sparse",
+]
+
+OVERALL = "(overall)"
+
+
+def all_groups_table(
+    counts: pd.DataFrame, comparison: Comparison, codebook: Codebook, groups: list[str]
+) -> pd.DataFrame:
+    """One ``all_groups`` comparison: for every row and answer level, n and %
+    in each group and overall, and one test per row over the groups × answers
+    table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``GROUPS_COLUMNS`` in long form: ``variable, level, group``
+        (a group code, or ``"(overall)"``), ``n``, ``denominator`` (the group's
+        respondents who answered), ``percent``, then per row ``p_value, test``
+        (the plan's convention: the exact test, or Pearson χ² for
+        ``spss_crosstabs`` on tables larger than 2 × 2), ``comparison,
+        row_label, printed, p_exact, test_exact, p_holm, p_bh, cramers_v,
+        min_expected, sparse``.
+    """
+    from scipy.stats import chi2_contingency
+
+    records = []
+    matrices = count_matrices(counts)
+    for row in comparison.rows:
+        levels = list(codebook[row.variable].codes)
+        have_groups, have, matrix = matrices[row.variable]
+        table = np.zeros((len(groups), len(levels)), dtype=np.int64)
+        for i, g in enumerate(groups):
+            for j, level in enumerate(levels):
+                if g in have_groups and level in have:
+                    table[i, j] = matrix[have_groups.index(g), have.index(level)]
+        modern = modern_statistics(table)
+        if comparison.p_value == "spss_crosstabs":
+            t = trim(table)
+            if t.shape[0] < 2 or t.shape[1] < 2:
+                primary = PValue(1.0, "constant")
+            elif t.shape == (2, 2):
+                primary = spss_crosstabs_pvalue(t)
+            else:
+                primary = PValue(float(chi2_contingency(t, correction=False).pvalue), "pearson_chi2")
+        else:
+            primary = modern.exact
+        shared = {
+            "p_value": primary.value,
+            "test": primary.test,
+            "comparison": comparison.id,
+            "row_label": row.label.get("fr", row.variable),
+            "p_exact": modern.exact.value,
+            "test_exact": modern.exact.test,
+            "cramers_v": modern.cramers_v,
+            "min_expected": modern.min_expected,
+            "sparse": bool(modern.min_expected is not None and modern.min_expected < 5),
+        }
+        columns = [*((g, table[i]) for i, g in enumerate(groups)), (OVERALL, table.sum(axis=0))]
+        for j, level in enumerate(levels):
+            for g, counts_of in columns:
+                total = int(counts_of.sum())
+                records.append(
+                    {
+                        "variable": row.variable,
+                        "level": level,
+                        "group": g,
+                        "n": int(counts_of[j]),
+                        "denominator": total,
+                        "percent": 100.0 * counts_of[j] / total if total else np.nan,
+                        "printed": level in row.printed_levels,
+                        **shared,
+                    }
+                )
+    frame = _with_adjustments(pd.DataFrame.from_records(records))
+    return frame[GROUPS_COLUMNS]

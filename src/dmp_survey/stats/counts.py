@@ -8,40 +8,43 @@ through the same statistics.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
 from ..io.coding import CodedResponses, evaluate
-from ..study.plan import AnalysisPlan
+from ..study.plan import Row
 
 __all__ = ["COUNT_COLUMNS", "count_by_group", "count_matrices", "focal_table"]
 
 COUNT_COLUMNS = ["variable", "level", "group", "n"]
 
 
-def count_by_group(coded: CodedResponses, plan: AnalysisPlan) -> pd.DataFrame:
-    """Count the answers to every annex row, per usage group.
+def count_by_group(coded: CodedResponses, rows: Sequence[Row], group_variable: str) -> pd.DataFrame:
+    """Count the answers to every row of a comparison, per group.
 
     Missing answers are left out (as a statistics package's crosstab does), and
-    a row's ``among`` restriction (C9 among those who met problems) is applied.
+    a row's ``among`` restriction (a question asked to some respondents only)
+    is applied; respondents with no group are left out.
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``variable, level, group, n``: one row per annex variable ×
+        Columns ``variable, level, group, n``: one row per row variable ×
         answer level (codebook order, zeros included) × group (group-variable
         order).
     """
     frame = coded.frame
-    groups = frame[plan.group_variable]
+    groups = frame[group_variable]
     group_codes = np.asarray(groups.cat.codes, dtype=np.int64)
     group_levels = list(groups.cat.categories)
     parts = []
-    for row in plan.rows:
+    for row in rows:
         column = frame[row.variable]
         levels = list(column.cat.categories)
         level_codes = np.asarray(column.cat.codes, dtype=np.int64)
-        keep = level_codes >= 0
+        keep = (level_codes >= 0) & (group_codes >= 0)
         if row.among is not None:
             keep &= evaluate(row.among, frame)
         # One bincount over (group, level) pairs of integer codes: linear in

@@ -2,7 +2,7 @@
 among the respondents it was asked to, with a 95% Wilson interval.
 
 The table this module returns is ``data/processed/descriptive.csv`` and the only
-source of the numbers drawn in figures 1–16 (:mod:`dmp_survey.figures`).
+source of the numbers drawn in the figures (:mod:`dmp_survey.outputs.figures`).
 """
 
 from __future__ import annotations
@@ -41,9 +41,9 @@ def describe(coded: CodedResponses) -> pd.DataFrame:
     """Count the answers to every categorical question and derived variable.
 
     A question is counted among the respondents it was asked to
-    (:func:`~dmp_survey.coding.asked_mask`): C9 among those with C8 = Oui, B5
-    and B6 among the doctors who feed the DMP (B4 = Oui), C3 among those with
-    C2 = Oui; every other question among all respondents. Free-text and
+    (:func:`~dmp_survey.io.coding.asked_mask`): a question with a skip rule
+    (``asked_if``) among those its condition selects; every other question
+    among all respondents. Free-text and
     contact/PII questions are left out.
 
     Parameters
@@ -55,13 +55,13 @@ def describe(coded: CodedResponses) -> pd.DataFrame:
     -------
     pandas.DataFrame
         One row per variable × level, variables in codebook order (the derived
-        variables, i.e. ``usage_group``, last), levels in codebook order with
+        variables, such as the groups, last), levels in codebook order with
         zero counts kept, then one row with level ``"(missing)"``: the blank
         answers among the respondents asked. For every variable the ``n`` of
         its rows sum to its ``denominator``. Columns:
 
         variable : str
-            Question id (``a1_age`` …) or derived-variable id.
+            Question id or derived-variable id.
         level : str
             Answer code, or ``"(missing)"``.
         n : int

@@ -13,10 +13,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..errors import CodebookError
 from ..text import normalise_header, normalise_label
+from .yamlfile import YamlFile
 
 __all__ = [
     "Answer",
@@ -26,6 +25,7 @@ __all__ = [
     "DerivedVariable",
     "Question",
     "QuestionType",
+    "build_codebook",
     "load_codebook",
     "parse_condition",
 ]
@@ -84,7 +84,7 @@ class Condition:
         return found
 
     def describe(self, lang: str = "fr") -> str:
-        """Human-readable form, e.g. ``c8_problems = yes``."""
+        """Human-readable form, e.g. ``q2_vaccinates ∈ {yes}``."""
         if self.question is not None:
             return f"{self.question} ∈ {{{', '.join(self.codes)}}}"
         if self.negate is not None:
@@ -404,50 +404,91 @@ def _check_conditions(path: Path, questions: Sequence[Question], derived: Sequen
                 check(lv.when, d.id)
 
 
-def load_codebook(path: Path) -> Codebook:
-    """Read and validate a codebook YAML file.
+def _located(doc: YamlFile, key: tuple[str | int, ...], exc: CodebookError) -> CodebookError:
+    # Errors of the checks below know their question, not their line: the
+    # entry's line and key are added here.
+    if exc.line is not None:
+        return exc
+    from .yamlfile import format_key
+
+    return CodebookError(doc.path, exc.message, line=doc.line(key), key=format_key(key))
+
+
+def build_codebook(doc: YamlFile) -> Codebook:
+    """The codebook of a schema-valid ``codebook.yaml``, checked.
 
     Raises
     ------
     CodebookError
-        On a missing or unreadable file, a duplicate question id, header text or
-        answer label, a condition naming an unknown question or answer, or a
-        malformed entry.
+        A duplicate question id, header text or answer label, a condition
+        naming an unknown question or answer, a malformed entry; located at
+        the entry's line.
     """
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise _fail(path, "codebook file not found") from None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise _fail(path, f"cannot read the codebook: {exc.__class__.__name__}") from None
+    path = doc.path
+    raw = doc.data
     if not isinstance(raw, Mapping) or not isinstance(raw.get("questions"), list):
         raise _fail(path, "a codebook is a mapping with a 'questions' list")
-    questions = tuple(_question(path, node, i) for i, node in enumerate(raw["questions"], 1))
-    ids: set[str] = set()
+    questions = []
+    for i, node in enumerate(raw["questions"], 1):
+        try:
+            questions.append(_question(path, node, i))
+        except CodebookError as exc:
+            raise _located(doc, ("questions", i - 1), exc) from None
+    ids: dict[str, int] = {}
     headers: dict[str, str] = {}
-    for q in questions:
+    for i, q in enumerate(questions):
         if q.id in ids:
-            raise _fail(path, f"duplicate question id '{q.id}'")
-        ids.add(q.id)
+            raise doc.error(("questions", i, "id"), f"duplicate question id '{q.id}'", CodebookError)
+        ids[q.id] = i
         key = normalise_header(q.text)
         if key in headers:
-            raise _fail(path, f"questions '{headers[key]}' and '{q.id}' have the same text")
+            raise doc.error(
+                ("questions", i, "text"),
+                f"questions '{headers[key]}' and '{q.id}' have the same text",
+                CodebookError,
+            )
         headers[key] = q.id
-    derived = tuple(_derived(path, node) for node in raw.get("derived", ()) or ())
-    for d in derived:
-        if d.id in ids:
-            raise _fail(path, f"derived variable '{d.id}' has the id of a question")
-    _check_conditions(path, questions, derived)
+    derived: list[DerivedVariable] = []
+    for i, node in enumerate(raw.get("derived", ()) or ()):
+        try:
+            d = _derived(path, node)
+        except CodebookError as exc:
+            raise _located(doc, ("derived", i), exc) from None
+        if d.id in ids or d.id in {x.id for x in derived}:
+            raise doc.error(("derived", i, "id"), f"derived variable '{d.id}' repeats an id", CodebookError)
+        derived.append(d)
+    try:
+        _check_conditions(path, questions, derived)
+    except CodebookError as exc:
+        owner = exc.message.split(":", 1)[0]
+        where: tuple[str | int, ...] = ()
+        if owner in ids:
+            where = ("questions", ids[owner], "asked_if")
+        else:
+            where = next((("derived", i, "levels") for i, d in enumerate(derived) if d.id == owner), ())
+        raise _located(doc, where, exc) from None
     try:
         patterns = tuple(re.compile(p) for p in raw.get("pii_header_patterns", ()) or ())
     except re.error as exc:
-        raise _fail(path, f"invalid pii_header_patterns entry: {exc}") from None
+        raise doc.error(
+            ("pii_header_patterns",), f"invalid regular expression: {exc}", CodebookError
+        ) from None
     return Codebook(
         path=path,
         study=str(raw.get("study", "")),
         title=raw.get("title", {}) or {},
-        questions=questions,
-        derived=derived,
+        questions=tuple(questions),
+        derived=tuple(derived),
         timestamp_headers=tuple(str(t) for t in raw.get("timestamp_headers", ()) or ()),
         pii_patterns=patterns,
     )
+
+
+def load_codebook(path: Path) -> Codebook:
+    """Read, schema-check and build a codebook YAML file (see :func:`build_codebook`)."""
+    from .folder import validate_schema
+    from .yamlfile import read_yaml
+
+    doc = read_yaml(path, "codebook", CodebookError)
+    validate_schema(doc, "codebook", CodebookError)
+    return build_codebook(doc)
