@@ -72,7 +72,8 @@ CODEBOOK_YAML = """\
 #   number    the questionnaire's numbering
 #   text      the header as the form export writes it
 #   en        the question in English
-#   type      binary | single | ordered | likert | free_text | pii
+#   type      binary | single | ordered | likert | numeric | multiple | date |
+#             free_text | pii
 #   answers   code (stable, ASCII), fr (label as exported), en; an ordered or
 #             Likert question lists them in scale order
 #   asked_if  the skip rule: the question is asked only when it holds, and the
@@ -173,7 +174,41 @@ questions:
     text: "Remarques ou suggestions"
     en: "Remarks or suggestions"
     type: free_text
-    note: "Free text: kept in the processed data, not analysed or printed."
+    note: "Free text: counted as answered or not; its text is not printed."
+
+  # --- Votre activité -------------------------------------------------------
+  - id: q11_patients
+    number: Q11
+    text: "Combien de patients servez-vous par jour, en moyenne ?"
+    en: "How many patients do you serve a day, on average?"
+    type: numeric
+    integer: true
+    unit: {fr: "patients", en: "patients"}
+    min: 0
+    max: 600
+    missing_values: [999]     # the form's "don't know"
+  - id: q12_sources
+    number: Q12
+    text: "Où vous informez-vous sur les vaccins ?"
+    en: "Where do you find information on vaccines?"
+    type: multiple
+    encoding: joined          # Google Forms: the ticked labels in one cell
+    separator: ", "
+    answers:
+      - {code: journals, fr: "Revues professionnelles", en: "Professional journals"}
+      - {code: peers, fr: "Collègues", en: "Colleagues"}
+      - {code: web, fr: "Sites officiels", en: "Official websites"}
+      - {code: courses, fr: "Formations", en: "Training courses"}
+  - id: q13_barriers
+    number: Q13
+    text: "Quels freins rencontrez-vous ?"
+    en: "Which barriers do you meet?"
+    type: multiple
+    encoding: columns         # one column per option (as Kobo exports them), 1 = ticked
+    answers:
+      - {code: time, fr: "Manque de temps", en: "Lack of time", column: "q13_barriers/time"}
+      - {code: room, fr: "Pas de local adapté", en: "No suitable room", column: "q13_barriers/room"}
+      - {code: pay, fr: "Rémunération insuffisante", en: "Insufficient pay", column: "q13_barriers/pay"}
 
 derived:
   - id: activity
@@ -225,6 +260,15 @@ figures:
   - variable: q9_extend
     caption: {fr: "proposer davantage de vaccins", en: "offering more vaccines"}
     denominator: {fr: "n = {n} pharmaciens répondants", en: "n = {n} responding pharmacists"}
+  - variable: q11_patients
+    caption: {fr: "patients servis par jour", en: "patients served a day"}
+    denominator: {fr: "n = {n} pharmaciens répondants", en: "n = {n} responding pharmacists"}
+  - variable: q12_sources
+    caption: {fr: "sources d’information sur les vaccins", en: "sources of information on vaccines"}
+    denominator: {fr: "n = {n} pharmaciens répondants", en: "n = {n} responding pharmacists"}
+  - variable: q13_barriers
+    caption: {fr: "freins rencontrés", en: "barriers met"}
+    denominator: {fr: "n = {n} pharmaciens répondants", en: "n = {n} responding pharmacists"}
 
 # The rows every comparison prints, in order. Q2 and Q3 define the groups and
 # are not compared.
@@ -236,6 +280,10 @@ rows:
   - {variable: q7_advice, label: {fr: "Conseil vaccinal", en: "Recommends vaccines"}}
   - {variable: q8_role, label: {fr: "Place du pharmacien", en: "Pharmacist’s place"}}
   - {variable: q9_extend, label: {fr: "Davantage de vaccins", en: "More vaccines"}}
+  - {variable: q11_patients, label: {fr: "Patients par jour", en: "Patients a day"}}
+  - variable: q12_sources__web
+    label: {fr: "S’informe sur les sites officiels", en: "Uses official websites"}
+  - {variable: q13_barriers__time, label: {fr: "Frein : manque de temps", en: "Barrier: lack of time"}}
 
 comparisons:
   - id: high_vs_rest
@@ -276,7 +324,22 @@ BY_GROUP = {
     "q9_extend": {"high": [0.80, 0.20], "some": [0.65, 0.35], "none": [0.35, 0.65]},
 }
 # How many answers are left blank (missing) in some questions.
-BLANKS = {"q4_years": 2, "q7_advice": 3, "q8_role": 4, "q9_extend": 2}
+BLANKS = {"q4_years": 2, "q7_advice": 3, "q8_role": 4, "q9_extend": 2, "q11_patients": 3}
+# Patients a day: mean by group (normal, SD 35, whole numbers).
+PATIENTS = {"high": 190, "some": 160, "none": 140}
+# Chance of ticking each option of the multiple questions, by group.
+TICKS = {
+    "q12_sources": {
+        "high": [0.60, 0.50, 0.80, 0.55],
+        "some": [0.50, 0.45, 0.60, 0.40],
+        "none": [0.35, 0.40, 0.35, 0.15],
+    },
+    "q13_barriers": {
+        "high": [0.25, 0.15, 0.45],
+        "some": [0.45, 0.30, 0.40],
+        "none": [0.60, 0.45, 0.30],
+    },
+}
 
 
 def _draw(rng: np.random.Generator, codes: list[str], p: list[float]) -> str:
@@ -304,6 +367,10 @@ def simulate(codebook: dict, seed: int, n: int = N_RESPONDENTS) -> list[dict[str
         group = activity(r)
         for qid, by_group in BY_GROUP.items():
             r[qid] = _draw(rng, codes[qid], by_group[group])
+        r["q11_patients"] = str(max(0, round(float(rng.normal(PATIENTS[group], 35)))))
+        for qid, chances in TICKS.items():
+            ticks = [code for code, p in zip(codes[qid], chances[group], strict=True) if rng.random() < p]
+            r[qid] = "|".join(ticks)  # codes joined; the export writes them its own way
         u = rng.random()
         if u < 0.70:
             r["q10_comments"] = ""
@@ -315,6 +382,7 @@ def simulate(codebook: dict, seed: int, n: int = N_RESPONDENTS) -> list[dict[str
     for qid, count in BLANKS.items():
         for i in sorted(int(i) for i in rng.choice(n, size=count, replace=False)):
             people[i][qid] = ""
+    people[int(rng.integers(n))]["q11_patients"] = "999"  # "don't know", a missing value
     gaps = rng.integers(20 * 60, 5 * 3600, size=n)
     when = FIRST_TIMESTAMP
     for r, gap in zip(people, gaps, strict=True):
@@ -338,12 +406,25 @@ def responses_csv(codebook: dict, people: list[dict[str, str]]) -> str:
     labels = {q["id"]: {str(a["code"]): a["fr"] for a in q.get("answers", [])} for q in questions}
     buf = io.StringIO(newline="")
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow([TIMESTAMP_HEADER, EMAIL_HEADER, *(q["text"] for q in questions)])
+    header = [TIMESTAMP_HEADER, EMAIL_HEADER]
+    for q in questions:
+        if q.get("encoding") == "columns":
+            header += [a["column"] for a in q["answers"]]
+        else:
+            header.append(q["text"])
+    writer.writerow(header)
     for i, r in enumerate(people, start=1):
         row = [r["_timestamp"], f"officine.{i:03d}@example.org"]
         for q in questions:
             value = r.get(q["id"], "")
-            if value and q["type"] != "free_text":
+            if q["type"] == "multiple":
+                ticked = value.split("|") if value else []
+                if q.get("encoding") == "columns":
+                    row += ["1" if str(a["code"]) in ticked else "0" for a in q["answers"]]
+                else:
+                    row.append(q.get("separator", ", ").join(labels[q["id"]][c] for c in ticked))
+                continue
+            if value and q["type"] not in ("free_text", "numeric"):
                 value = labels[q["id"]][value]
             row.append(value)
         writer.writerow(row)

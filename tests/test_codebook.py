@@ -125,7 +125,7 @@ def test_condition_naming_an_unknown_answer_is_refused(tmp_path):
 
 def test_unknown_question_type_is_refused(tmp_path):
     def edit(d):
-        d["questions"][0]["type"] = "multiple"
+        d["questions"][0]["type"] = "matrix"
 
-    with pytest.raises(CodebookError, match="'multiple' is not allowed"):
+    with pytest.raises(CodebookError, match="'matrix' is not allowed"):
         load_codebook(_edited(tmp_path, edit))

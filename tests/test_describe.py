@@ -44,14 +44,18 @@ def test_columns_are_exactly_those_of_the_design(random_export):
     assert table["n"].dtype == np.int64 and table["denominator"].dtype == np.int64
 
 
-def test_variables_in_codebook_order_without_free_text_or_pii_usage_group_last(random_export, codebook):
+def test_variables_in_codebook_order_free_text_as_answered_only_no_pii_usage_group_last(
+    random_export, codebook
+):
     table = describe(random_export[3])
     variables = list(dict.fromkeys(table["variable"]))
-    expected = [q.id for q in codebook.questions if q.is_categorical] + ["usage_group"]
-    assert variables == expected
-    assert "c9_solution_detail" not in variables and "contact" not in variables
-    excluded = {q.id for q in codebook.questions if q.type in (QuestionType.FREE_TEXT, QuestionType.PII)}
+    expected = [q.id for q in codebook.questions if q.is_categorical or q.type is QuestionType.FREE_TEXT]
+    assert variables == [*expected, "usage_group"]
+    assert "contact" not in variables
+    excluded = {q.id for q in codebook.questions if q.type is QuestionType.PII}
     assert excluded.isdisjoint(variables)
+    # A free-text question is counted as answered or not, never by its text.
+    assert list(table[table["variable"] == "c9_solution_detail"]["level"]) == ["(answered)", "(missing)"]
 
 
 def test_levels_in_codebook_order_zero_counts_kept_missing_last(tmp_path, codebook):
@@ -94,9 +98,8 @@ def test_denominators_of_conditional_questions_are_those_asked(random_export):
     assert den["b5_patient_type"] == den["b6_section"] == fed
     assert den["c9_solution"] == problems
     assert den["c3_pilot_source"] == pilot
-    unconditional = [
-        v for v in den.index if v not in {"b5_patient_type", "b6_section", "c9_solution", "c3_pilot_source"}
-    ]
+    conditional = {"b5_patient_type", "b6_section", "c9_solution", "c9_solution_detail", "c3_pilot_source"}
+    unconditional = [v for v in den.index if v not in conditional]
     assert (den[unconditional] == 80).all()
 
 
@@ -172,7 +175,9 @@ def test_known_values_of_the_shipped_export(shipped, variable, level, n, percent
 def test_shipped_export_has_64_respondents_and_the_feeders_denominator(shipped):
     assert (
         shipped[
-            ~shipped["variable"].isin(["b5_patient_type", "b6_section", "c3_pilot_source", "c9_solution"])
+            ~shipped["variable"].isin(
+                ["b5_patient_type", "b6_section", "c3_pilot_source", "c9_solution", "c9_solution_detail"]
+            )
         ]["denominator"]
         == 64
     ).all()

@@ -103,7 +103,8 @@ def test_plan_names_only_what_the_codebook_defines(codebook: Codebook, plan: dic
     assert set(plan) == {"figures", "rows", "comparisons"}
 
     figures = [f["variable"] for f in plan["figures"]]
-    assert figures == [q.id for q in codebook.questions if q.is_categorical]  # one per question, in order
+    drawn = [q.id for q in codebook.questions if q.is_categorical or q.type.value in ("numeric", "multiple")]
+    assert figures == drawn  # one per question, in order
     for fig in plan["figures"]:
         assert set(fig["caption"]) == set(fig["denominator"]) == {"fr", "en"}
         assert all("{n}" in text for text in fig["denominator"].values())
@@ -112,7 +113,10 @@ def test_plan_names_only_what_the_codebook_defines(codebook: Codebook, plan: dic
         qid for d in codebook.derived for lv in d.levels if lv.when is not None for qid in lv.when.questions()
     }
     rows = [r["variable"] for r in plan["rows"]]
-    assert rows and set(rows) <= categorical and not set(rows) & group_defining
+    comparable = categorical | {q.id for q in codebook.questions if q.type.value == "numeric"}
+    comparable |= {c for q in codebook.questions if q.is_multiple for c in q.columns}
+    assert rows and set(rows) <= comparable and not set(rows) & group_defining
+    assert {"q11_patients", "q12_sources__web", "q13_barriers__time"} <= set(rows)
     assert len(rows) == len(set(rows))
     assert all(set(r["label"]) == {"fr", "en"} for r in plan["rows"])
 
@@ -136,6 +140,9 @@ def test_export_shape_and_headers(codebook: Codebook, export: list[list[str]]) -
     assert all(re.fullmatch(r"\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}", r[0]) for r in rows)
     assert "Adresse e-mail" in header and codebook.is_pii_header("Adresse e-mail")
     for q in codebook.data_questions:
+        if q.is_multiple and q.encoding == "columns":  # one column per option
+            assert all(str(a.column) in header for a in q.answers), q.id
+            continue
         assert q.text in header, q.id
         assert not codebook.is_pii_header(q.text), q.id
 

@@ -238,8 +238,7 @@ def split_rows(block: str, plan: dict[str, Any]) -> dict[str, str]:
         cursor = found[0] + 1
     starts.append(len(lines))
     return {
-        row["variable"]: "\n".join(lines[starts[k] : starts[k + 1]])
-        for k, row in enumerate(plan["rows"])
+        row["variable"]: "\n".join(lines[starts[k] : starts[k + 1]]) for k, row in enumerate(plan["rows"])
     }
 
 

@@ -272,15 +272,18 @@ def test_the_example_study_runs_in_both_languages_with_no_dmp_word(example_runs)
         names = sorted(p.name for p in processed.iterdir())
         assert names == [
             "by_activity.csv",
+            "by_activity_numeric.csv",
             "comparisons.md",
             "comparisons.xlsx",
             "descriptive.csv",
             "high_vs_rest.csv",
+            "high_vs_rest_numeric.csv",
             "manifest.json",
+            "numeric.csv",
             "responses.csv",
             "responses.parquet",
         ]
-        assert len(list((root / "figures").glob("figure_*.png"))) == 9
+        assert len(list((root / "figures").glob("figure_*.png"))) == 12
         for path in [
             *processed.iterdir(),
             root / "reports" / "report.html",

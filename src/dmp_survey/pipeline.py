@@ -108,28 +108,39 @@ class Analysis:
     check: PValueCheck | None
     descriptive: pd.DataFrame
     audit: pd.DataFrame | None
+    numeric_tables: dict[str, pd.DataFrame]
+    numeric: pd.DataFrame
+    dates: pd.DataFrame
+    bins: dict[str, tuple[Any, Any]]
 
 
 def comparison_tables(
     coded: CodedResponses, plan: AnalysisPlan, codebook: Codebook
-) -> dict[str, pd.DataFrame]:
-    """Every comparison of the plan, counted once per grouping and rows."""
-    from .stats.compare import all_groups_table, comparison_table
+) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
+    """Every comparison of the plan: its categorical rows counted once per
+    grouping and rows, and (second dict, only for comparisons that have some)
+    its numeric rows compared on their values."""
+    from .stats.compare import adjust_comparison, all_groups_table, comparison_table, numeric_table
     from .study.plan import group_levels
 
     # Comparisons sharing the plan's rows share one tuple: counted once per grouping.
     counted: dict[tuple[str, int], pd.DataFrame] = {}
-    tables = {}
+    tables: dict[str, pd.DataFrame] = {}
+    numeric: dict[str, pd.DataFrame] = {}
     for c in plan.comparisons:
         key = (c.group_variable, id(c.rows))
         if key not in counted:
             counted[key] = count_by_group(coded, c.rows, c.group_variable)
+        groups = [code for code, _ in group_levels(codebook, c.group_variable)]
         if c.kind == "all_groups":
-            groups = [code for code, _ in group_levels(codebook, c.group_variable)]
             tables[c.id] = all_groups_table(counted[key], c, codebook, groups)
         else:
             tables[c.id] = comparison_table(counted[key], c, codebook)
-    return tables
+        if any(r.numeric for r in c.rows):
+            numeric[c.id] = numeric_table(coded.frame, c, codebook, groups)
+            # One multiplicity family: every row of the comparison.
+            adjust_comparison(tables[c.id], numeric[c.id])
+    return tables, numeric
 
 
 def _by_number(plan: AnalysisPlan, tables: dict[str, pd.DataFrame]) -> dict[int, pd.DataFrame]:
@@ -152,10 +163,10 @@ def check_published_counts(inputs: Inputs) -> tuple[PValueCheck, list[Split]]:
 
 def analyse(inputs: Inputs) -> Analysis:
     """Run every stage on the export; write nothing."""
-    from .stats.describe import describe
+    from .stats.describe import describe, describe_dates, describe_numeric, histogram_bins
 
     raw, coded = load_responses(inputs.raw_path, inputs.codebook, inputs.sheet)
-    tables = comparison_tables(coded, inputs.plan, inputs.codebook)
+    tables, numeric_tables = comparison_tables(coded, inputs.plan, inputs.codebook)
     check = audit_frame = None
     if inputs.published is not None:
         from .publication.audit import audit
@@ -176,11 +187,22 @@ def analyse(inputs: Inputs) -> Analysis:
         check=check,
         descriptive=describe(coded),
         audit=audit_frame,
+        numeric_tables=numeric_tables,
+        numeric=describe_numeric(coded),
+        dates=describe_dates(coded),
+        bins=histogram_bins(coded),
     )
 
 
 def _processed_responses(coded: CodedResponses) -> pd.DataFrame:
+    """The coded responses as written: a free-text answer becomes whether it
+    was given (True/False), never its text; contact columns were never read."""
+    from .study.codebook import QuestionType
+
     frame = coded.frame.reset_index(drop=True)
+    for q in coded.codebook.questions:
+        if q.type is QuestionType.FREE_TEXT and q.id in frame:
+            frame[q.id] = frame[q.id].notna()
     return frame
 
 
@@ -234,6 +256,8 @@ def write_outputs(
             lang=inputs.lang,
             reconstructed=analysis.raw.reconstructed,
             source=inputs.study.texts.source_name(inputs.lang),
+            numeric=analysis.numeric,
+            bins=analysis.bins,
         )
     try:
         responses = _processed_responses(analysis.coded)
@@ -247,25 +271,47 @@ def write_outputs(
         )
         stage(
             "comparisons",
-            lambda: [write_csv(paths.comparison_csv(cid), t) for cid, t in analysis.tables.items()],
+            lambda: (
+                [write_csv(paths.comparison_csv(cid), t) for cid, t in analysis.tables.items()]
+                + [
+                    write_csv(paths.comparison_csv(f"{cid}_numeric"), t)
+                    for cid, t in analysis.numeric_tables.items()
+                ]
+            ),
         )
         if analysis.tables:
             stage(
                 "comparisons_xlsx",
                 lambda: write_comparisons_xlsx(
-                    paths.comparisons_xlsx, analysis.tables, inputs.plan, inputs.codebook, notice, inputs.lang
+                    paths.comparisons_xlsx,
+                    analysis.tables,
+                    inputs.plan,
+                    inputs.codebook,
+                    notice,
+                    inputs.lang,
+                    analysis.numeric_tables,
                 ),
             )
             stage(
                 "comparisons_md",
                 lambda: write_comparisons_markdown(
-                    paths.comparisons_md, analysis.tables, inputs.plan, inputs.codebook, notice, inputs.lang
+                    paths.comparisons_md,
+                    analysis.tables,
+                    inputs.plan,
+                    inputs.codebook,
+                    notice,
+                    inputs.lang,
+                    analysis.numeric_tables,
                 ),
             )
         check, audit_frame = analysis.check, analysis.audit
         if check is not None:
             stage("pvalue_check", lambda: write_csv(paths.pvalue_check_csv, check.frame))
         stage("descriptive", lambda: write_csv(paths.descriptive_csv, analysis.descriptive))
+        if len(analysis.numeric):
+            stage("numeric", lambda: write_csv(paths.processed / "numeric.csv", analysis.numeric))
+        if len(analysis.dates):
+            stage("dates", lambda: write_csv(paths.processed / "dates.csv", analysis.dates))
         if audit_frame is not None:
             stage("audit", lambda: write_csv(paths.audit_csv, audit_frame))
         figures: list[Path] = []
@@ -320,6 +366,8 @@ def _write_report(analysis: Analysis, paths: OutputPaths, figures: list[Path]) -
         descriptive=analysis.descriptive,
         figures=pngs,
         tables=analysis.tables,
+        numeric_tables=analysis.numeric_tables,
+        numeric=analysis.numeric,
         check=analysis.check,
         audit=analysis.audit,
         provenance=_provenance(analysis),

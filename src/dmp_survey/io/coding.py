@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import clip
-from ..study.codebook import Codebook, Condition, DerivedVariable, Question, QuestionType
+from ..study.codebook import Codebook, Condition, DerivedVariable, Question, QuestionType, option_column
 from ..text import closest, normalise_label
 from .ingest import TIMESTAMP, RawExport
 
@@ -70,16 +70,28 @@ class CodedResponses:
         """Question id → (missing answers among those asked, number asked)."""
         out: dict[str, tuple[int, int]] = {}
         for q in self.codebook.data_questions:
-            if q.id not in self.frame:
+            present = [c for c in q.columns if c in self.frame]
+            if not present:
                 continue
             asked = asked_mask(q, self.frame)
-            out[q.id] = (int((self.frame[q.id].isna() & asked).sum()), int(asked.sum()))
+            blank = np.logical_and.reduce([self.frame[c].isna().to_numpy() for c in present])
+            out[q.id] = (int((blank & asked).sum()), int(asked.sum()))
         return out
 
 
 def evaluate(condition: Condition, frame: pd.DataFrame) -> np.ndarray:
-    """Boolean array: where ``condition`` holds (a missing answer never matches)."""
+    """Boolean array: where ``condition`` holds (a missing answer never matches).
+
+    On a multiple question, ``in: [codes]`` holds where any of the options is ticked.
+    """
     if condition.question is not None:
+        if condition.question not in frame:
+            ticked = np.zeros(len(frame), dtype=bool)
+            for code in condition.codes:
+                column = option_column(condition.question, code)
+                if column in frame:
+                    ticked |= np.asarray(frame[column] == "yes", dtype=bool)
+            return ticked
         return np.asarray(frame[condition.question].isin(condition.codes), dtype=bool)
     if condition.negate is not None:
         return ~evaluate(condition.negate, frame)
@@ -159,6 +171,187 @@ def _code_column(raw: RawExport, question: Question) -> pd.Categorical:
             raise raw.error(str(exc), row=int(raw.frame.index[first]), column=question.id) from None
     codes = lookup[positions]  # positions == -1 picks the NA slot
     return pd.Categorical.from_codes(codes, categories=list(question.codes), ordered=question.is_ordered)
+
+
+def _first_row(raw: RawExport, bad: np.ndarray) -> int:
+    return int(raw.frame.index[int(np.flatnonzero(bad)[0])])
+
+
+def _numeric_column(raw: RawExport, question: Question) -> pd.Series:
+    """Numbers as the export writes them (decimal comma or point); a value that
+    is not a number, not whole when ``integer``, or outside the bounds is an
+    input error unless the codebook lists it among ``missing_values``."""
+    column = raw.frame[question.id]
+    blank = _blank_mask(column)
+    if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+        values = column.astype("float64")
+    else:
+        text = column.astype("string").str.strip().str.replace(",", ".", regex=False)
+        values = pd.to_numeric(text.where(~pd.Series(blank, index=column.index)), errors="coerce")
+        bad = values.isna().to_numpy() & ~blank
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise raw.error(
+                f"'{clip(column.iloc[i])}' is not a number", row=_first_row(raw, bad), column=question.id
+            )
+    values = values.astype("float64")
+    if question.missing_values:
+        values = values.mask(values.isin(question.missing_values))
+    present = values.notna().to_numpy()
+    if question.integer:
+        bad = present & (values.fillna(0).to_numpy() % 1 != 0)
+        if bad.any():
+            value = values[bad].iloc[0]
+            raise raw.error(
+                f"{clip(value)} is not a whole number", row=_first_row(raw, bad), column=question.id
+            )
+    for bound, outside in (
+        (question.minimum, values.to_numpy() < (question.minimum if question.minimum is not None else 0)),
+        (question.maximum, values.to_numpy() > (question.maximum if question.maximum is not None else 0)),
+    ):
+        if bound is None:
+            continue
+        bad = present & outside
+        if bad.any():
+            value = values[bad].iloc[0]
+            low = "" if question.minimum is None else f"{question.minimum:g}"
+            high = "" if question.maximum is None else f"{question.maximum:g}"
+            raise raw.error(
+                f"{value:g} is outside the bounds [{low}, {high}] of the codebook "
+                "(list it under missing_values if it codes a missing answer)",
+                row=_first_row(raw, bad),
+                column=question.id,
+            )
+    if question.integer:
+        return values.astype("Int64")
+    return values
+
+
+def _multiple_columns(raw: RawExport, question: Question) -> dict[str, pd.Categorical]:
+    """One yes/no column per option (``ID__CODE``, categories ``yes``/``no``
+    like a binary question), from either encoding; all missing where the
+    respondent ticked nothing."""
+    n = len(raw.frame)
+    ticked = {a.code: np.zeros(n, dtype=bool) for a in question.answers}
+    if question.encoding == "columns":
+        yes = {"1", "true", "oui", "yes", "x", "checked", "vrai"}
+        no = {"", "0", "false", "non", "no", "unchecked", "faux"}
+        for a in question.answers:
+            column_id = option_column(question.id, a.code)
+            if column_id not in raw.frame:
+                continue
+            column = raw.frame[column_id]
+            labels = {normalise_label(a.fr), normalise_label(a.en), normalise_label(a.code)}
+            positions, uniques = pd.factorize(column, use_na_sentinel=True)
+            lookup = np.zeros(len(uniques) + 1, dtype=bool)
+            for u, value in enumerate(uniques):
+                if _is_blank(value):
+                    continue
+                text = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+                key = normalise_label(text)
+                if key in yes or key in labels:
+                    lookup[u] = True
+                elif key not in no:
+                    first = int(np.flatnonzero(positions == u)[0])
+                    raise raw.error(
+                        f"'{clip(value)}' is neither ticked (1, oui, yes, x or the option's label) "
+                        "nor unticked (blank, 0, non, no)",
+                        row=int(raw.frame.index[first]),
+                        column=column_id,
+                    )
+            ticked[a.code] = lookup[positions]
+    elif question.id in raw.frame:
+        column = raw.frame[question.id]
+        keys = question.label_keys()
+        positions, uniques = pd.factorize(column, use_na_sentinel=True)
+        for u, value in enumerate(uniques):
+            if _is_blank(value):
+                continue
+            try:
+                codes = _split_options(str(value), question, keys)
+            except ValueError as exc:
+                first = int(np.flatnonzero(positions == u)[0])
+                raise raw.error(str(exc), row=int(raw.frame.index[first]), column=question.id) from None
+            rows = positions == u
+            for code in codes:
+                ticked[code] |= rows
+    any_ticked = np.logical_or.reduce(list(ticked.values()))
+    out = {}
+    for code, mask in ticked.items():
+        cat_codes = np.where(any_ticked, np.where(mask, 0, 1), -1).astype(np.int8)
+        out[option_column(question.id, code)] = pd.Categorical.from_codes(cat_codes, categories=["yes", "no"])
+    return out
+
+
+def _split_options(text: str, question: Question, keys: Mapping[str, str]) -> list[str]:
+    """The options ticked in one joined cell. Pieces are joined back when a
+    label itself holds the separator ("Revues, journaux")."""
+    pieces = [p for p in text.split(question.separator)]
+    codes: list[str] = []
+    i = 0
+    while i < len(pieces):
+        for j in range(len(pieces), i, -1):
+            candidate = question.separator.join(pieces[i:j]).strip()
+            code = keys.get(normalise_label(candidate))
+            if code is not None:
+                codes.append(code)
+                i = j
+                break
+        else:
+            piece = pieces[i].strip()
+            if piece == "":
+                i += 1
+                continue
+            expected = ", ".join(f"'{a.fr}'" for a in question.answers)
+            raise ValueError(
+                f"unknown option '{clip(piece)}' (options joined by '{question.separator}'); "
+                f"expected {expected}"
+            )
+    return codes
+
+
+def _date_column(raw: RawExport, question: Question) -> pd.Series:
+    column = raw.frame[question.id]
+    blank = _blank_mask(column)
+    if question.date_format:
+        if pd.api.types.is_datetime64_any_dtype(column):
+            parsed = column
+        else:
+            values = [v if isinstance(v, datetime | date) or _is_blank(v) else str(v).strip() for v in column]
+            parsed = pd.Series(
+                [
+                    pd.NaT
+                    if _is_blank(v)
+                    else (
+                        pd.Timestamp(v)
+                        if isinstance(v, datetime | date)
+                        else _strptime(v, question.date_format)
+                    )
+                    for v in values
+                ],
+                index=column.index,
+                dtype="datetime64[ns]",
+            )
+    else:
+        parsed = pd.to_datetime(column.where(~blank), errors="coerce", format="ISO8601")
+    bad = parsed.isna().to_numpy() & ~blank
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        expected = question.date_format or "ISO 8601 (YYYY-MM-DD)"
+        raise raw.error(
+            f"'{clip(column.iloc[i])}' is not a date in the format {expected}",
+            row=_first_row(raw, bad),
+            column=question.id,
+        )
+    parsed = parsed.astype("datetime64[ns]")
+    return parsed if question.datetime else parsed.dt.normalize()
+
+
+def _strptime(text: str, fmt: str) -> Any:
+    try:
+        return pd.Timestamp(datetime.strptime(text, fmt))
+    except ValueError:
+        return pd.NaT
 
 
 def _blank_mask(column: pd.Series) -> np.ndarray:
@@ -250,24 +443,30 @@ def _condition_text(cond: Condition, codebook: Codebook) -> str:
 def _state_text(cond: Condition, codebook: Codebook, frame: pd.DataFrame, i: int) -> str:
     parts = []
     for qid in sorted(cond.questions()):
-        value = frame[qid].iloc[i]
         q = codebook[qid]
+        if q.is_multiple:
+            ticked = [a.fr for a in q.answers if frame[option_column(qid, a.code)].iloc[i] == "yes"]
+            parts.append(f"{q.number} ticked " + (", ".join(f"'{t}'" for t in ticked) or "nothing"))
+            continue
+        value = frame[qid].iloc[i]
         parts.append(f"{q.number} is " + ("blank" if pd.isna(value) else f"'{q.answer(value).fr}'"))
     return ", ".join(parts)
 
 
 def _check_conditions(raw: RawExport, codebook: Codebook, frame: pd.DataFrame) -> None:
     for q in codebook.data_questions:
-        if q.asked_if is None or q.id not in frame:
+        present = [c for c in q.columns if c in frame]
+        if q.asked_if is None or not present:
             continue
-        stray = frame[q.id].notna().to_numpy() & ~evaluate(q.asked_if, frame)
+        answered = np.logical_or.reduce([frame[c].notna().to_numpy() for c in present])
+        stray = answered & ~evaluate(q.asked_if, frame)
         if stray.any():
             i = int(np.flatnonzero(stray)[0])
             raise raw.error(
                 f"answer to {q.number} although it is asked only when "
                 f"{_condition_text(q.asked_if, codebook)} ({_state_text(q.asked_if, codebook, frame, i)})",
                 row=int(frame.index[i]),
-                column=q.id,
+                column=present[0],
             )
 
 
@@ -290,10 +489,18 @@ def code_export(raw: RawExport, codebook: Codebook) -> CodedResponses:
     if TIMESTAMP in raw.frame:
         columns[TIMESTAMP] = _timestamp(raw).to_numpy()
     for q in codebook.data_questions:
+        if q.is_multiple:
+            if any(c in raw.frame for c in (q.id, *q.columns)):
+                columns.update(_multiple_columns(raw, q))
+            continue
         if q.id not in raw.frame:
             continue
         if q.is_categorical:
             columns[q.id] = _code_column(raw, q)
+        elif q.type is QuestionType.NUMERIC:
+            columns[q.id] = _numeric_column(raw, q).array
+        elif q.type is QuestionType.DATE:
+            columns[q.id] = _date_column(raw, q).to_numpy()
         else:
             columns[q.id] = _free_text(raw.frame[q.id]).array
     frame = pd.DataFrame(columns, index=raw.frame.index)

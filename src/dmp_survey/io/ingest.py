@@ -254,7 +254,7 @@ def _match_headers(
             duplicates.append((seen_text[norm], pos, text))
             continue
         seen_text[norm] = pos
-        if qid is not None and codebook[qid].type.value == "pii":
+        if qid is not None and codebook.question_of(qid).type.value == "pii":
             pii.append(pos)
             continue
         if qid is not None:
@@ -295,14 +295,15 @@ def _match_headers(
             sheet=sheet,
             row=header_row,
         )
-    missing = [q for q in codebook.required if q.id not in header_of]
+    missing = [(q, c) for q in codebook.required for c in q.export_columns if c not in header_of]
     if missing:
-        q = missing[0]
-        hint = closest(q.text, unknown)
+        q, column = missing[0]
+        wanted = q.text if column == q.id else str(q.answer(column.split("__", 1)[1]).column)
+        hint = closest(wanted, unknown)
         more = f" ({len(missing) - 1} more missing)" if len(missing) > 1 else ""
         raise InputError(
             path,
-            f"required question {q.number} missing: no column headed '{q.text}'"
+            f"required question {q.number or q.id} missing: no column headed '{wanted}'"
             + (f"; closest header: '{clip(hint)}'" if hint else "")
             + more,
             sheet=sheet,

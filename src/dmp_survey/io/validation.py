@@ -22,13 +22,13 @@ class ValidationReport:
     def lines(self) -> list[str]:
         raw, coded, cb = self.raw, self.coded, self.coded.codebook
         where = f"sheet '{raw.sheet}', " if raw.sheet else ""
-        found = [q for q in cb.data_questions if q.id in coded.frame]
+        found = [q for q in cb.data_questions if any(c in coded.frame for c in q.columns)]
         out = [
             f"{raw.path.name}: {where}{raw.format}, {coded.n} respondent(s)",
             f"questions found: {len(found)} of {len(cb.data_questions)}"
             + (", timestamp column" if "timestamp" in coded.frame else ""),
         ]
-        absent = [q for q in cb.data_questions if q.id not in coded.frame]
+        absent = [q for q in cb.data_questions if not any(c in coded.frame for c in q.columns)]
         if absent:
             out.append("optional questions absent: " + ", ".join(f"{q.number} {q.id}" for q in absent))
         out.append("missing answers (among the respondents asked):")

@@ -8,7 +8,7 @@ Rounding happens here only, on copies, for presentation.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +102,11 @@ SHORT_TESTS = {
         "fisher_two_sided": "Fisher bilatéral",
         "fisher_freeman_halton": "Fisher-Freeman-Halton",
         "pearson_chi2_fallback": "χ² (borne du test exact dépassée)",
+        "mann_whitney": "Mann-Whitney",
+        "kruskal": "Kruskal-Wallis",
+        "welch": "t de Welch",
+        "anova": "ANOVA",
+        "not_computable": "non calculable",
     },
     "en": {
         "fisher_one_sided": "Fisher one-sided",
@@ -110,12 +115,61 @@ SHORT_TESTS = {
         "fisher_two_sided": "Fisher two-sided",
         "fisher_freeman_halton": "Fisher-Freeman-Halton",
         "pearson_chi2_fallback": "χ² (beyond the exact-test bound)",
+        "mann_whitney": "Mann-Whitney",
+        "kruskal": "Kruskal-Wallis",
+        "welch": "Welch t",
+        "anova": "ANOVA",
+        "not_computable": "not computable",
     },
 }
 
 
+def _median_cell(row: Mapping[str, Any], lang: str) -> str:
+    """ "155 [126 ; 179] (n = 146)": median and quartiles of a numeric row."""
+    if not row["n"]:
+        return "–"
+
+    def num(x: float) -> str:
+        text = f"{x:.1f}".rstrip("0").rstrip(".")
+        return text.replace(".", ",") if lang != "en" else text
+
+    sep = " ; " if lang != "en" else "; "
+    return f"{num(row['median'])} [{num(row['q1'])}{sep}{num(row['q3'])}] (n={int(row['n'])})"
+
+
+def _numeric_line(
+    row: Row, numeric: pd.DataFrame, groups: list[str], codebook: Codebook, lang: str, n_modern: int
+) -> list[Any]:
+    sub = numeric[numeric["variable"] == row.variable]
+    by_group = {str(r["group"]): r for r in sub.to_dict("records")}
+    first = sub.iloc[0]
+    q = codebook[row.variable]
+    label = row.label.get(lang) or row.label["fr"]
+    unit = q.unit.get(lang) if q.unit else ""
+    label = f"{label} ({_MEDIAN[lang]}{', ' + unit if unit else ''})"
+    modern = [""] * n_modern
+    modern[2] = "" if pd.isna(first["p_holm"]) else format_p(first["p_holm"], "holm")
+    modern[3] = "" if pd.isna(first["p_bh"]) else format_p(first["p_bh"], "bh")
+    p = "" if first["test"] == "not_computable" else format_p(first["p_value"], first["test"])
+    return [
+        label,
+        *(_median_cell(by_group[g], lang) for g in groups),
+        p,
+        SHORT_TESTS[lang][first["test"]],
+        "",
+        *modern,
+    ]
+
+
+_MEDIAN = {"fr": "médiane [Q1 ; Q3]", "en": "median [Q1; Q3]"}
+
+
 def comparison_layout(
-    table: pd.DataFrame, comparison: Comparison, codebook: Codebook, lang: str = "fr"
+    table: pd.DataFrame,
+    comparison: Comparison,
+    codebook: Codebook,
+    lang: str = "fr",
+    numeric: pd.DataFrame | None = None,
 ) -> tuple[list[list[Any]], set[int]]:
     """Rows of one comparison laid out like a manuscript's table, and the
     1-based numbers of its heading rows (to be set in bold).
@@ -125,10 +179,19 @@ def comparison_layout(
     followed by one "- answer" line per printed answer.
     """
     if comparison.kind == "all_groups":
-        return _groups_layout(table, comparison, codebook, lang)
-    totals = table.drop_duplicates("variable").set_index("variable")
-    n_focal = int(totals["n_focal_total"].max())
-    n_other = int(totals["n_other_total"].max())
+        return _groups_layout(table, comparison, codebook, lang, numeric)
+    from ..stats.compare import OTHER
+
+    focal_name = str(comparison.focal)
+    other_name = OTHER if comparison.kind == "one_vs_rest" else str(comparison.versus)
+    if len(table):
+        totals = table.drop_duplicates("variable").set_index("variable")
+        n_focal = int(totals["n_focal_total"].max())
+        n_other = int(totals["n_other_total"].max())
+    else:  # numeric rows only: the groups' sizes are those asked
+        assert numeric is not None
+        n_focal = int((numeric[numeric["group"] == focal_name][["n", "missing"]].sum(axis=1)).max())
+        n_other = int((numeric[numeric["group"] == other_name][["n", "missing"]].sum(axis=1)).max())
     rows: list[list[Any]] = [
         [comparison.heading(lang)],
         [],
@@ -145,6 +208,14 @@ def comparison_layout(
     bold = {1, 3}
     by_variable = {str(v): g.set_index("level") for v, g in table.groupby("variable", sort=False)}
     for row in comparison.rows:
+        if row.numeric:
+            assert numeric is not None
+            rows.append(
+                _numeric_line(
+                    row, numeric, [focal_name, other_name], codebook, lang, len(MODERN_HEADERS[lang])
+                )
+            )
+            continue
         sub = by_variable[row.variable]
         first = sub.iloc[0]
         q = codebook[row.variable]
@@ -186,15 +257,24 @@ _GROUP_MODERN = {"fr": [0, 1, 2, 3, 5, 6], "en": [0, 1, 2, 3, 5, 6]}  # no odds 
 
 
 def _groups_layout(
-    table: pd.DataFrame, comparison: Comparison, codebook: Codebook, lang: str
+    table: pd.DataFrame,
+    comparison: Comparison,
+    codebook: Codebook,
+    lang: str,
+    numeric: pd.DataFrame | None = None,
 ) -> tuple[list[list[Any]], set[int]]:
     from ..stats.compare import OVERALL
 
     levels_of = group_levels(codebook, comparison.group_variable)
     groups = [code for code, _ in levels_of] + [OVERALL]
     names = [label.get(lang) or label["fr"] for _, label in levels_of] + [_OVERALL_LABEL[lang]]
-    first_row = table[table["variable"] == comparison.rows[0].variable]
-    sizes = {g: int(first_row[first_row["group"] == g]["denominator"].iloc[0]) for g in groups}
+    first_categorical = next((r for r in comparison.rows if not r.numeric), None)
+    if first_categorical is not None:
+        first_row = table[table["variable"] == first_categorical.variable]
+        sizes = {g: int(first_row[first_row["group"] == g]["denominator"].iloc[0]) for g in groups}
+    else:
+        assert numeric is not None
+        sizes = {g: int(numeric[numeric["group"] == g][["n", "missing"]].sum(axis=1).max()) for g in groups}
     modern_headers = [MODERN_HEADERS[lang][i] for i in _GROUP_MODERN[lang]]
     rows: list[list[Any]] = [
         [comparison.heading(lang)],
@@ -210,6 +290,13 @@ def _groups_layout(
     ]
     by_variable = {str(v): g for v, g in table.groupby("variable", sort=False)}
     for row in comparison.rows:
+        if row.numeric:
+            assert numeric is not None
+            cells_of = _numeric_line(row, numeric, groups, codebook, lang, len(MODERN_HEADERS[lang]))
+            # No odds ratio across groups: drop that modern column as the header does.
+            cut = len(groups) + 4
+            rows.append(cells_of[:cut] + [cells_of[cut + i] for i in _GROUP_MODERN[lang]])
+            continue
         sub = by_variable[row.variable]
         first = sub.iloc[0]
         q = codebook[row.variable]
@@ -266,6 +353,7 @@ def write_comparisons_xlsx(
     codebook: Codebook,
     notice: str = "",
     lang: str = "fr",
+    numeric: Mapping[str, pd.DataFrame] | None = None,
 ) -> Path:
     """``comparisons.xlsx``: one sheet per comparison, laid out like a manuscript."""
     sheets = []
@@ -273,7 +361,9 @@ def write_comparisons_xlsx(
     widths = {}
     used: set[str] = set()
     for comparison in plan.comparisons:
-        rows, bold_rows = comparison_layout(tables[comparison.id], comparison, codebook, lang)
+        rows, bold_rows = comparison_layout(
+            tables[comparison.id], comparison, codebook, lang, (numeric or {}).get(comparison.id)
+        )
         if notice:
             rows.insert(1, [notice])
             bold_rows = {r if r == 1 else r + 1 for r in bold_rows}
@@ -352,13 +442,16 @@ def write_comparisons_markdown(
     codebook: Codebook,
     notice: str = "",
     lang: str = "fr",
+    numeric: Mapping[str, pd.DataFrame] | None = None,
 ) -> Path:
     """``comparisons.md``: the same tables in Markdown."""
     parts = []
     if notice:
         parts.append(f"> {notice}\n")
     for comparison in plan.comparisons:
-        rows, _ = comparison_layout(tables[comparison.id], comparison, codebook, lang)
+        rows, _ = comparison_layout(
+            tables[comparison.id], comparison, codebook, lang, (numeric or {}).get(comparison.id)
+        )
         title, _blank, header, *body = rows
         parts.append(f"## {title[0]}\n")
         parts.append(_md_table([header, *body]) + "\n")

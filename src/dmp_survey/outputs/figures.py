@@ -31,7 +31,7 @@ from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
 from ..stats.describe import MISSING
-from ..study.codebook import Codebook, QuestionType
+from ..study.codebook import Codebook, Question, QuestionType
 from ..study.plan import AnalysisPlan, Figure
 from .style import (
     BAR_COLOUR,
@@ -76,6 +76,9 @@ _TEXTS = {
         "missing_many": "{k} réponses manquantes (non représentées)",
         "footer": "Source : export reconstitué à partir des agrégats publiés dans {source}",
         "inferred": "« {labels} » : effectif jamais imprimé, déduit des p-values publiées",
+        "multiple": "Plusieurs réponses possibles : le total des barres peut dépasser 100 %.",
+        "summary": "médiane {median} [{q1} ; {q3}], moyenne {mean} (ET {sd})",
+        "count": "effectif",
     },
     "en": {
         "unpublished_reconstructed": "data not published — reconstructed",
@@ -84,6 +87,9 @@ _TEXTS = {
         "missing_many": "{k} missing answers (not shown)",
         "footer": "Source: export reconstructed from the aggregates published in {source}",
         "inferred": "“{labels}”: count never printed, inferred from the published p-values",
+        "multiple": "Several answers allowed: the bars may add up to more than 100%.",
+        "summary": "median {median} [{q1}; {q3}], mean {mean} (SD {sd})",
+        "count": "count",
     },
 }
 
@@ -153,6 +159,9 @@ class FigureData:
     note: str | None
     missing_note: str | None
     footer: str | None
+    # A numeric question: its histogram's bin edges (``counts`` per bin).
+    edges: tuple[float, ...] | None = None
+    unit: str = ""
 
     @property
     def bar_labels(self) -> tuple[str, ...]:
@@ -194,6 +203,8 @@ def figure_data(
     lang: str = "fr",
     reconstructed: bool = False,
     source: str | None = None,
+    numeric: pd.DataFrame | None = None,
+    bins: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> FigureData:
     """Collect what ``figure`` shows from the descriptive table.
 
@@ -221,6 +232,8 @@ def figure_data(
     if lang not in LANGUAGES:
         raise ValueError(f"unknown language '{lang}'; expected one of {', '.join(LANGUAGES)}")
     q = codebook[figure.variable]
+    if q.type is QuestionType.NUMERIC:
+        return _histogram_data(figure, q, lang, numeric, bins, reconstructed, source)
     rows = descriptive[descriptive["variable"].astype(str) == figure.variable]
     if rows.empty:
         raise ValueError(f"figure {figure.number}: '{figure.variable}' is not in the descriptive table")
@@ -251,6 +264,8 @@ def figure_data(
         )
     elif reconstructed and any(a.inferred for a in q.answers):
         note = texts["inferred"].format(labels=", ".join(a.label(lang) for a in q.answers if a.inferred))
+    if q.is_multiple:
+        note = texts["multiple"] if note is None else f"{note}\n{texts['multiple']}"
     missing_note = None
     if missing:
         missing_note = texts["missing_one"] if missing == 1 else texts["missing_many"].format(k=missing)
@@ -274,6 +289,63 @@ def figure_data(
         note=note,
         missing_note=missing_note,
         footer=texts["footer"].format(source=source) if reconstructed else None,
+    )
+
+
+def _number_text(value: float, lang: str) -> str:
+    text = f"{value:.1f}".rstrip("0").rstrip(".") if value == value else "–"
+    return text.replace(".", ",") if lang != "en" else text
+
+
+def _histogram_data(
+    figure: Figure,
+    q: Question,
+    lang: str,
+    numeric: pd.DataFrame | None,
+    bins: Mapping[str, tuple[np.ndarray, np.ndarray]] | None,
+    reconstructed: bool,
+    source: str | None,
+) -> FigureData:
+    """A numeric question's histogram, from its bins and summary (describe stage)."""
+    if numeric is None or bins is None or figure.variable not in bins:
+        raise ValueError(f"figure {figure.number}: no answers to draw for '{figure.variable}'")
+    edges, counts = bins[figure.variable]
+    row = numeric[numeric["variable"] == figure.variable].iloc[0]
+    texts = _TEXTS[lang]
+    summary = texts["summary"].format(
+        median=_number_text(row["median"], lang),
+        q1=_number_text(row["q1"], lang),
+        q3=_number_text(row["q3"], lang),
+        mean=_number_text(row["mean"], lang),
+        sd=_number_text(row["sd"], lang),
+    )
+    missing = int(row["missing"])
+    missing_note = None
+    if missing:
+        missing_note = texts["missing_one"] if missing == 1 else texts["missing_many"].format(k=missing)
+    wording = figure.denominator.get(lang) or figure.denominator["fr"]
+    total = int(row["denominator"])
+    return FigureData(
+        number=figure.number,
+        variable=figure.variable,
+        lang=lang,
+        title=figure.title(lang),
+        subtitle=f"{wording.format(n=total)} · {summary}",
+        codes=tuple(str(i) for i in range(len(counts))),
+        labels=tuple(str(i) for i in range(len(counts))),
+        counts=tuple(int(c) for c in counts),
+        percents=tuple(100.0 * float(c) / total if total else float("nan") for c in counts),
+        denominator=total,
+        missing=missing,
+        horizontal=False,
+        ordered=True,
+        anchors=None,
+        published=q.published,
+        note=None,
+        missing_note=missing_note,
+        footer=texts["footer"].format(source=source or DEFAULT_SOURCE[lang]) if reconstructed else None,
+        edges=tuple(float(e) for e in edges),
+        unit=str(q.unit.get(lang) or ""),
     )
 
 
@@ -325,7 +397,17 @@ def plot_figure(ax: Axes, data: FigureData) -> Axes:
     positions = np.arange(len(data.counts))
     top = max(max(data.counts, default=0), 1)
     ticks = _tick_labels(data)
-    if data.horizontal:
+    if data.edges is not None:
+        # A histogram: counts on a drawn axis; the value axis labelled with its unit.
+        edges = np.asarray(data.edges)
+        ax.bar(edges[:-1], data.counts, width=np.diff(edges), align="edge", color=colour,
+               edgecolor="white", linewidth=0.6, zorder=2)  # fmt: skip
+        ax.set_ylim(0, top * 1.1)
+        ax.set_ylabel(_TEXTS[data.lang]["count"], fontsize=FONT_SIZE)
+        if data.unit:
+            ax.set_xlabel(data.unit, fontsize=FONT_SIZE)
+        ax.grid(axis="y", color="#dddddd", linewidth=0.6, zorder=0)
+    elif data.horizontal:
         bars = ax.barh(positions, data.counts, height=0.62, color=colour, zorder=2)
         ax.set_yticks(positions, ticks)
         ax.invert_yaxis()  # first answer of the questionnaire on top
@@ -345,8 +427,9 @@ def plot_figure(ax: Axes, data: FigureData) -> Axes:
         ax.yaxis.set_visible(False)
         ax.spines["left"].set_visible(False)
         ax.tick_params(axis="x", length=0, pad=5)
-    # The bars carry their own numbers, so the value axis is left out.
-    ax.bar_label(bars, labels=list(data.bar_labels), padding=3, fontsize=FONT_SIZE)
+    if data.edges is None:
+        # The bars carry their own numbers, so the value axis is left out.
+        ax.bar_label(bars, labels=list(data.bar_labels), padding=3, fontsize=FONT_SIZE)
 
     frame = _frame(ax)
     subtitle = ax.annotate(
@@ -447,10 +530,19 @@ def _render_one(
     lang: str,
     reconstructed: bool,
     source: str | None = None,
+    numeric: pd.DataFrame | None = None,
+    bins: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> tuple[Path, Path]:
     with _style():
         data = figure_data(
-            descriptive, figure, codebook, lang=lang, reconstructed=reconstructed, source=source
+            descriptive,
+            figure,
+            codebook,
+            lang=lang,
+            reconstructed=reconstructed,
+            source=source,
+            numeric=numeric,
+            bins=bins,
         )
         fig = new_figure(data)
         plot_figure(fig.add_subplot(), data)
@@ -509,6 +601,8 @@ def start_figures(
     reconstructed: bool = False,
     workers: int | None = None,
     source: str | None = None,
+    numeric: pd.DataFrame | None = None,
+    bins: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> FigureJob:
     """Start drawing every figure (see :func:`render_figures`) and return at once.
 
@@ -518,7 +612,10 @@ def start_figures(
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     todo = sorted(plan.figures, key=lambda f: f.number)
-    args = [(descriptive, figure, codebook, out_dir, lang, reconstructed, source) for figure in todo]
+    args = [
+        (descriptive, figure, codebook, out_dir, lang, reconstructed, source, numeric, bins)
+        for figure in todo
+    ]
     return FigureJob(args, _default_workers() if workers is None else workers)
 
 

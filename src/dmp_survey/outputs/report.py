@@ -47,6 +47,8 @@ class ReportData:
     descriptive: pd.DataFrame
     figures: Sequence[tuple[int, Path]]  # (figure number, PNG path)
     tables: dict[str, pd.DataFrame]
+    numeric_tables: dict[str, pd.DataFrame]
+    numeric: pd.DataFrame
     check: PValueCheck | None
     audit: pd.DataFrame | None
     provenance: dict[str, Any]
@@ -219,6 +221,7 @@ def _descriptive(data: ReportData) -> str:
             d = cb.derived_variable(r.variable)
             name = d.en if data.lang == "en" else d.fr
             level = d.level(r.level).label(data.lang) if r.level in d.codes else r.level
+        level = _SPECIAL_LEVELS[data.lang].get(level, level)
         shown = name if name != previous else ""
         previous = name
         ci = ""
@@ -229,6 +232,45 @@ def _descriptive(data: ReportData) -> str:
     return _table(
         (t["variable"], t["level"], t["n"], t["denominator"], t["percent"], t["ci"]), rows, (2, 3, 4, 5)
     )
+
+
+_SPECIAL_LEVELS = {
+    "fr": {"(missing)": "(sans réponse)", "(answered)": "(a répondu)"},
+    "en": {"(missing)": "(no answer)", "(answered)": "(answered)"},
+}
+
+
+def _numeric(data: ReportData) -> str:
+    """n, missing, mean (SD), median [Q1; Q3] and range of every numeric question."""
+    if not len(data.numeric):
+        return ""
+    fr = data.lang != "en"
+    head = (
+        ("variable", "n", "sans réponse", "moyenne (ET)", "médiane [Q1 ; Q3]", "min – max")
+        if fr
+        else ("variable", "n", "no answer", "mean (SD)", "median [Q1; Q3]", "min – max")
+    )
+
+    def num(x: float) -> str:
+        return "–" if pd.isna(x) else _number(float(x), data.lang)
+
+    sep = " ; " if fr else "; "
+    rows = []
+    for r in data.numeric.itertuples(index=False):
+        q = data.codebook[r.variable]
+        unit = q.unit.get(data.lang) if q.unit else ""
+        name = f"{q.number} {q.label(data.lang)}" + (f" ({unit})" if unit else "")
+        rows.append(
+            (
+                name,
+                r.n,
+                r.missing,
+                f"{num(r.mean)} ({num(r.sd)})",
+                f"{num(r.median)} [{num(r.q1)}{sep}{num(r.q3)}]",
+                f"{num(r.min)} – {num(r.max)}",
+            )
+        )
+    return _table(head, rows, (1, 2, 3, 4, 5))
 
 
 def _figures(data: ReportData) -> str:
@@ -253,7 +295,13 @@ def _comparisons(data: ReportData) -> str:
     t = _T[data.lang]
     out = [f'<p class="small">{escape(t["convention_cols"])}</p>']
     for comparison in data.plan.comparisons:
-        rows, _ = comparison_layout(data.tables[comparison.id], comparison, data.codebook, data.lang)
+        rows, _ = comparison_layout(
+            data.tables[comparison.id],
+            comparison,
+            data.codebook,
+            data.lang,
+            data.numeric_tables.get(comparison.id),
+        )
         title, _blank, header, *body = rows
         out.append(f'<h3 id="comparison-{escape(comparison.id)}">{escape(str(title[0]))}</h3>')
         html_rows = []
@@ -365,7 +413,7 @@ def render_report(data: ReportData) -> str:
     t = _T[data.lang]
     sections = [
         ("methods", t["methods"], _methods(data)),
-        ("descriptive", t["descriptive"], _descriptive(data)),
+        ("descriptive", t["descriptive"], _descriptive(data) + _numeric(data)),
     ]
     if data.figures:
         sections.append(("figures", t["figures"], _figures(data)))

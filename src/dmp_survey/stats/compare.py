@@ -300,6 +300,8 @@ def comparison_table(counts: pd.DataFrame, comparison: Comparison, codebook: Cod
     matrices = count_matrices(counts)
     focal = str(comparison.focal)
     for row in comparison.rows:
+        if row.numeric:
+            continue
         levels = list(codebook[row.variable].codes)
         if comparison.kind == "pair":
             table = _pair_table(matrices, row.variable, focal, str(comparison.versus), levels)
@@ -334,6 +336,8 @@ def comparison_table(counts: pd.DataFrame, comparison: Comparison, codebook: Cod
                     "n_other_total": int(totals[1]),
                 }
             )
+    if not records:
+        return pd.DataFrame(columns=ANNEX_COLUMNS)
     frame = _with_adjustments(pd.DataFrame.from_records(records))
     return frame[ANNEX_COLUMNS]
 
@@ -385,6 +389,8 @@ def all_groups_table(
     records = []
     matrices = count_matrices(counts)
     for row in comparison.rows:
+        if row.numeric:
+            continue
         levels = list(codebook[row.variable].codes)
         have_groups, have, matrix = matrices[row.variable]
         table = np.zeros((len(groups), len(levels)), dtype=np.int64)
@@ -430,5 +436,178 @@ def all_groups_table(
                         **shared,
                     }
                 )
+    if not records:
+        return pd.DataFrame(columns=GROUPS_COLUMNS)
     frame = _with_adjustments(pd.DataFrame.from_records(records))
     return frame[GROUPS_COLUMNS]
+
+
+# --- numeric rows ----------------------------------------------------------------
+
+NUMERIC_TESTS = {
+    "mann_whitney": "Mann–Whitney U (Wilcoxon rank-sum), two-sided",
+    "kruskal": "Kruskal–Wallis",
+    "welch": "Welch t-test, two-sided",
+    "anova": "one-way ANOVA (F test)",
+    "not_computable": "no test (fewer than two groups with answers)",
+}
+
+NUMERIC_COMPARISON_COLUMNS = [
+    "variable",
+    "group",
+    "n",
+    "missing",
+    "mean",
+    "sd",
+    "median",
+    "q1",
+    "q3",
+    "min",
+    "max",
+    "p_value",
+    "test",
+    "comparison",
+    "row_label",
+    "p_holm",
+    "p_bh",
+]
+
+OTHER = "(other)"
+
+
+def numeric_test(samples: list[np.ndarray], test: str | None = None) -> PValue:
+    """The p-value comparing numeric samples (one per group).
+
+    Default: Mann–Whitney for two groups, Kruskal–Wallis for more. Mann–Whitney
+    follows R's ``wilcox.test`` rule: exact when both groups have fewer than 50
+    answers and there are no ties, else the normal approximation with
+    continuity and tie corrections (SciPy's own "auto" rule differs).
+    """
+    from scipy import stats
+
+    samples = [s for s in samples if len(s)]
+    if len(samples) < 2:
+        return PValue(float("nan"), "not_computable")
+    if test is None:
+        test = "mann_whitney" if len(samples) == 2 else "kruskal"
+    if test in ("mann_whitney", "welch") and len(samples) != 2:
+        raise ValueError(f"{test} compares two groups; use kruskal or anova")
+    if test == "mann_whitney":
+        x, y = samples
+        pooled = np.concatenate([x, y])
+        ties = len(np.unique(pooled)) < len(pooled)
+        method = "exact" if len(x) < 50 and len(y) < 50 and not ties else "asymptotic"
+        result = stats.mannwhitneyu(x, y, alternative="two-sided", method=method, use_continuity=True)
+        return PValue(float(result.pvalue), "mann_whitney")
+    if test == "kruskal":
+        return PValue(float(stats.kruskal(*samples).pvalue), "kruskal")
+    if test == "welch":
+        return PValue(float(stats.ttest_ind(samples[0], samples[1], equal_var=False).pvalue), "welch")
+    if test == "anova":
+        return PValue(float(stats.f_oneway(*samples).pvalue), "anova")
+    raise ValueError(f"unknown numeric test '{test}'")
+
+
+def _summary(values: np.ndarray, asked: int) -> dict[str, float | int]:
+    n = len(values)
+    q1, median, q3 = np.percentile(values, [25, 50, 75]) if n else (np.nan, np.nan, np.nan)
+    return {
+        "n": n,
+        "missing": asked - n,
+        "mean": float(values.mean()) if n else np.nan,
+        "sd": float(values.std(ddof=1)) if n > 1 else np.nan,
+        "median": float(median),
+        "q1": float(q1),
+        "q3": float(q3),
+        "min": float(values.min()) if n else np.nan,
+        "max": float(values.max()) if n else np.nan,
+    }
+
+
+def numeric_table(
+    frame: pd.DataFrame, comparison: Comparison, codebook: Codebook, groups: list[str]
+) -> pd.DataFrame:
+    """The numeric rows of one comparison: per group n, missing, mean, SD,
+    median, quartiles, range, and one test per row (:func:`numeric_test`).
+
+    ``frame`` is the coded responses (respondent rows: ranks need the values).
+    Groups are those of the comparison: focal and ``(other)`` (one_vs_rest),
+    focal and versus (pair), every group and ``(overall)`` (all_groups).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``NUMERIC_COMPARISON_COLUMNS`` (``p_holm``, ``p_bh`` filled by
+        :func:`adjust_comparison`).
+    """
+    from ..io.coding import asked_mask, evaluate
+
+    group_column = frame[comparison.group_variable].astype("object")
+    if comparison.kind == "one_vs_rest":
+        members = [(str(comparison.focal), group_column == comparison.focal)]
+        members.append((OTHER, group_column.notna() & (group_column != comparison.focal)))
+        tested = members
+    elif comparison.kind == "pair":
+        members = [(str(g), group_column == g) for g in (comparison.focal, comparison.versus)]
+        tested = members
+    else:
+        members = [(g, group_column == g) for g in groups]
+        tested = list(members)
+        members.append((OVERALL, group_column.notna()))
+    records = []
+    for row in comparison.rows:
+        if not row.numeric:
+            continue
+        q = codebook[row.variable]
+        keep = asked_mask(q, frame)
+        if row.among is not None:
+            keep &= evaluate(row.among, frame)
+        values = pd.to_numeric(frame[row.variable], errors="coerce").to_numpy(
+            dtype=np.float64, na_value=np.nan
+        )
+        samples = {}
+        for name, mask in members:
+            chosen = keep & np.asarray(mask, dtype=bool)
+            samples[name] = (values[chosen & ~np.isnan(values)], int(chosen.sum()))
+        result = numeric_test([samples[name][0] for name, _ in tested], row.test)
+        for name, _ in members:
+            sample, asked = samples[name]
+            records.append(
+                {
+                    "variable": row.variable,
+                    "group": name,
+                    **_summary(sample, asked),
+                    "p_value": result.value,
+                    "test": result.test,
+                    "comparison": comparison.id,
+                    "row_label": row.label.get("fr", row.variable),
+                }
+            )
+    table = pd.DataFrame.from_records(records, columns=NUMERIC_COMPARISON_COLUMNS[:-2])
+    table["p_holm"] = np.nan
+    table["p_bh"] = np.nan
+    return table[NUMERIC_COMPARISON_COLUMNS]
+
+
+def adjust_comparison(categorical: pd.DataFrame, numeric: pd.DataFrame) -> None:
+    """Holm and Benjamini–Hochberg over one family: every testable row of the
+    comparison (the exact p of categorical rows, the test of numeric rows).
+    Fills ``p_holm`` and ``p_bh`` of both tables in place."""
+    per_row: dict[str, float] = {}
+    if len(categorical):
+        first = categorical.drop_duplicates("variable")
+        for v, p, t in zip(first["variable"], first["p_exact"], first["test_exact"], strict=True):
+            if t != "constant":
+                per_row[str(v)] = float(p)
+    if len(numeric):
+        first = numeric.drop_duplicates("variable")
+        for v, p, t in zip(first["variable"], first["p_value"], first["test"], strict=True):
+            if t != "not_computable":
+                per_row[str(v)] = float(p)
+    names = list(per_row)
+    holm = dict(zip(names, _adjust([per_row[n] for n in names], "holm"), strict=True))
+    bh = dict(zip(names, _adjust([per_row[n] for n in names], "fdr_bh"), strict=True))
+    for table in (categorical, numeric):
+        if len(table):
+            table["p_holm"] = table["variable"].map(holm)
+            table["p_bh"] = table["variable"].map(bh)

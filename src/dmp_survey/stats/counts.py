@@ -41,6 +41,8 @@ def count_by_group(coded: CodedResponses, rows: Sequence[Row], group_variable: s
     group_levels = list(groups.cat.categories)
     parts = []
     for row in rows:
+        if row.numeric:  # compared on the values themselves (compare.numeric_table)
+            continue
         column = frame[row.variable]
         levels = list(column.cat.categories)
         level_codes = np.asarray(column.cat.codes, dtype=np.int64)
@@ -62,6 +64,8 @@ def count_by_group(coded: CodedResponses, rows: Sequence[Row], group_variable: s
                 }
             )
         )
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in COUNT_COLUMNS})
     return pd.concat(parts, ignore_index=True)[COUNT_COLUMNS]
 
 

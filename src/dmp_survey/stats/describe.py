@@ -13,13 +13,40 @@ import numpy as np
 import pandas as pd
 
 from ..io.coding import CodedResponses, asked_mask
+from ..study.codebook import QuestionType
 
-__all__ = ["DESCRIPTIVE_COLUMNS", "MISSING", "describe"]
+__all__ = [
+    "ANSWERED",
+    "DATE_COLUMNS",
+    "DESCRIPTIVE_COLUMNS",
+    "MISSING",
+    "NUMERIC_COLUMNS",
+    "describe",
+    "describe_dates",
+    "describe_numeric",
+    "histogram_bins",
+]
 
 DESCRIPTIVE_COLUMNS = ["variable", "level", "n", "denominator", "percent", "ci_low", "ci_high"]
+NUMERIC_COLUMNS = [
+    "variable",
+    "n",
+    "missing",
+    "denominator",
+    "mean",
+    "sd",
+    "median",
+    "q1",
+    "q3",
+    "min",
+    "max",
+]
+DATE_COLUMNS = ["variable", "n", "missing", "denominator", "first", "last"]
 
 # Level of the row that counts the blank answers among the respondents asked.
 MISSING = "(missing)"
+# Level of the row that counts the free-text answers given (never their text).
+ANSWERED = "(answered)"
 
 
 def _rows(variable: str, column: pd.Series, levels: Sequence[str], asked: np.ndarray) -> pd.DataFrame:
@@ -35,6 +62,114 @@ def _rows(variable: str, column: pd.Series, levels: Sequence[str], asked: np.nda
             "denominator": np.int64(asked.sum()),
         }
     )
+
+
+def _multiple_rows(
+    variable: str, columns: list[pd.Series], levels: Sequence[str], asked: np.ndarray
+) -> pd.DataFrame:
+    # One row per option: the respondents asked who ticked it; a respondent
+    # may tick several, so the rows may add up to more than the denominator.
+    ticked = [np.asarray(c == "yes", dtype=bool) & asked for c in columns]
+    nothing = asked & ~np.logical_or.reduce(ticked)
+    return pd.DataFrame(
+        {
+            "variable": variable,
+            "level": [*levels, MISSING],
+            "n": np.array([t.sum() for t in ticked] + [nothing.sum()], dtype=np.int64),
+            "denominator": np.int64(asked.sum()),
+        }
+    )
+
+
+def describe_numeric(coded: CodedResponses) -> pd.DataFrame:
+    """n, missing, mean, SD (n − 1), median, quartiles and range of every
+    numeric question, among the respondents asked.
+
+    Quartiles are numpy's default (linear interpolation, R's type 7, as R's
+    ``quantile`` and ``summary``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``NUMERIC_COLUMNS``: ``variable, n, missing, denominator,
+        mean, sd, median, q1, q3, min, max`` (NaN where n is 0; SD NaN where
+        n < 2).
+    """
+    frame, codebook = coded.frame, coded.codebook
+    records = []
+    for q in codebook.questions:
+        if q.type is not QuestionType.NUMERIC or q.id not in frame:
+            continue
+        asked = asked_mask(q, frame)
+        values = pd.to_numeric(frame[q.id], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        given = values[asked & ~np.isnan(values)]
+        n = len(given)
+        q1, median, q3 = np.percentile(given, [25, 50, 75]) if n else (np.nan, np.nan, np.nan)
+        records.append(
+            {
+                "variable": q.id,
+                "n": n,
+                "missing": int(asked.sum()) - n,
+                "denominator": int(asked.sum()),
+                "mean": float(given.mean()) if n else np.nan,
+                "sd": float(given.std(ddof=1)) if n > 1 else np.nan,
+                "median": float(median),
+                "q1": float(q1),
+                "q3": float(q3),
+                "min": float(given.min()) if n else np.nan,
+                "max": float(given.max()) if n else np.nan,
+            }
+        )
+    return pd.DataFrame.from_records(records, columns=NUMERIC_COLUMNS)
+
+
+def histogram_bins(coded: CodedResponses) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per numeric question, (bin edges, counts) of its answers among the
+    respondents asked: what its histogram draws (``numpy.histogram_bin_edges``,
+    "auto" rule; whole-number questions get bins on whole numbers)."""
+    frame, codebook = coded.frame, coded.codebook
+    out = {}
+    for q in codebook.questions:
+        if q.type is not QuestionType.NUMERIC or q.id not in frame:
+            continue
+        asked = asked_mask(q, frame)
+        values = pd.to_numeric(frame[q.id], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        given = values[asked & ~np.isnan(values)]
+        if not len(given):
+            continue
+        edges = np.histogram_bin_edges(given, bins="auto")
+        if q.integer and len(edges) > 1:
+            width = max(1.0, float(np.ceil(edges[1] - edges[0])))
+            start = float(np.floor(given.min()))
+            edges = np.arange(start, float(given.max()) + width + 1e-9, width) - 0.5
+        if len(edges) > 41:  # a readable histogram: at most 40 bars
+            edges = np.linspace(edges[0], edges[-1], 41)
+        counts, edges = np.histogram(given, bins=edges)
+        out[q.id] = (edges, counts)
+    return out
+
+
+def describe_dates(coded: CodedResponses) -> pd.DataFrame:
+    """n, missing, first and last date of every date question (ISO text)."""
+    frame, codebook = coded.frame, coded.codebook
+    records = []
+    for q in codebook.questions:
+        if q.type is not QuestionType.DATE or q.id not in frame:
+            continue
+        asked = asked_mask(q, frame)
+        values = pd.to_datetime(frame[q.id])[asked].dropna()
+        fmt = "%Y-%m-%dT%H:%M:%S" if q.datetime else "%Y-%m-%d"
+        records.append(
+            {
+                "variable": q.id,
+                "n": len(values),
+                "missing": int(asked.sum()) - len(values),
+                "denominator": int(asked.sum()),
+                "first": values.min().strftime(fmt) if len(values) else "",
+                "last": values.max().strftime(fmt) if len(values) else "",
+            }
+        )
+    return pd.DataFrame.from_records(records, columns=DATE_COLUMNS)
 
 
 def describe(coded: CodedResponses) -> pd.DataFrame:
@@ -57,8 +192,11 @@ def describe(coded: CodedResponses) -> pd.DataFrame:
         One row per variable × level, variables in codebook order (the derived
         variables, such as the groups, last), levels in codebook order with
         zero counts kept, then one row with level ``"(missing)"``: the blank
-        answers among the respondents asked. For every variable the ``n`` of
-        its rows sum to its ``denominator``. Columns:
+        answers among the respondents asked. For a categorical variable the
+        ``n`` of its rows sum to its ``denominator``; a multiple question has
+        one row per option (the respondents ticking it, so they may add up to
+        more) and ``(missing)`` for those who ticked nothing; a free-text
+        question has ``(answered)`` and ``(missing)`` only. Columns:
 
         variable : str
             Question id or derived-variable id.
@@ -81,9 +219,23 @@ def describe(coded: CodedResponses) -> pd.DataFrame:
     frame, codebook = coded.frame, coded.codebook
     parts = []
     for q in codebook.questions:
-        if not q.is_categorical or q.id not in frame:
-            continue
-        parts.append(_rows(q.id, frame[q.id], q.codes, asked_mask(q, frame)))
+        if q.is_categorical and q.id in frame:
+            parts.append(_rows(q.id, frame[q.id], q.codes, asked_mask(q, frame)))
+        elif q.is_multiple and all(c in frame for c in q.columns):
+            parts.append(_multiple_rows(q.id, [frame[c] for c in q.columns], q.codes, asked_mask(q, frame)))
+        elif q.type is QuestionType.FREE_TEXT and q.id in frame:
+            asked = asked_mask(q, frame)
+            given = frame[q.id].notna().to_numpy() & asked
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "variable": q.id,
+                        "level": [ANSWERED, MISSING],
+                        "n": np.array([given.sum(), (asked & ~given).sum()], dtype=np.int64),
+                        "denominator": np.int64(asked.sum()),
+                    }
+                )
+            )
     everyone = np.ones(len(frame), dtype=bool)
     for d in codebook.derived:
         if d.id in frame:

@@ -27,6 +27,7 @@ __all__ = [
     "QuestionType",
     "build_codebook",
     "load_codebook",
+    "option_column",
     "parse_condition",
 ]
 
@@ -38,6 +39,9 @@ class QuestionType(StrEnum):
     SINGLE = "single"
     ORDERED = "ordered"
     LIKERT = "likert"
+    NUMERIC = "numeric"
+    MULTIPLE = "multiple"
+    DATE = "date"
     FREE_TEXT = "free_text"
     PII = "pii"
 
@@ -57,6 +61,7 @@ class Answer:
     aliases: tuple[str, ...] = ()
     note: str | None = None
     inferred: bool = False  # its counts are never printed; a reconstruction infers them
+    column: str | None = None  # multiple questions, one column per option: its header
 
     def label(self, lang: str) -> str:
         return self.en if lang == "en" else self.fr
@@ -107,10 +112,42 @@ class Question:
     published: bool = True
     note: str | None = None
     anchors: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # numeric
+    integer: bool = False
+    unit: Mapping[str, str] = field(default_factory=dict)
+    minimum: float | None = None
+    maximum: float | None = None
+    missing_values: tuple[float, ...] = ()
+    # multiple
+    encoding: str = "joined"
+    separator: str = ", "
+    # date
+    date_format: str | None = None
+    datetime: bool = False
 
     @property
     def is_categorical(self) -> bool:
         return self.type in CATEGORICAL_TYPES
+
+    @property
+    def is_multiple(self) -> bool:
+        return self.type is QuestionType.MULTIPLE
+
+    @property
+    def export_columns(self) -> tuple[str, ...]:
+        """The columns an export holds for this question: its id, or one per
+        option of a multiple question in the per-column encoding."""
+        if self.is_multiple and self.encoding == "columns":
+            return self.columns
+        return (self.id,)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The coded columns this question gives: its id, or one yes/no
+        column ``ID__CODE`` per option of a multiple question."""
+        if self.is_multiple:
+            return tuple(option_column(self.id, a.code) for a in self.answers)
+        return (self.id,)
 
     @property
     def is_ordered(self) -> bool:
@@ -183,13 +220,18 @@ class Codebook:
     pii_patterns: tuple[re.Pattern[str], ...]
 
     def __getitem__(self, qid: str) -> Question:
+        """A question by id; ``ID__CODE`` gives the yes/no variable of one
+        option of a multiple question (ticked / not ticked)."""
         for q in self.questions:
             if q.id == qid:
                 return q
+        for q in self.questions:
+            if q.is_multiple and qid in q.columns:
+                return _option_question(q, q.answer(qid.split("__", 1)[1]))
         raise KeyError(qid)
 
     def __contains__(self, qid: object) -> bool:
-        return any(q.id == qid for q in self.questions)
+        return any(q.id == qid or (q.is_multiple and qid in q.columns) for q in self.questions)
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -202,8 +244,19 @@ class Codebook:
 
     @property
     def required(self) -> tuple[Question, ...]:
-        """Questions an export must have a column for (free text may be absent)."""
-        return tuple(q for q in self.questions if q.is_categorical)
+        """Questions an export must have a column for (free text and dates may be absent)."""
+        return tuple(
+            q
+            for q in self.questions
+            if q.is_categorical or q.type in (QuestionType.NUMERIC, QuestionType.MULTIPLE)
+        )
+
+    def question_of(self, column: str) -> Question:
+        """The question a raw column id belongs to (``ID`` or ``ID__CODE``)."""
+        for q in self.questions:
+            if column == q.id or (q.is_multiple and column in q.columns):
+                return q
+        raise KeyError(column)
 
     def derived_variable(self, vid: str) -> DerivedVariable:
         for d in self.derived:
@@ -215,6 +268,13 @@ class Codebook:
         """Normalised header text (and id) → question id."""
         keys: dict[str, str] = {}
         for q in self.questions:
+            if q.is_multiple and q.encoding == "columns":
+                # One column per option: each header names its option.
+                for a in q.answers:
+                    column = option_column(q.id, a.code)
+                    keys[normalise_header(str(a.column))] = column
+                    keys[normalise_label(column)] = column
+                continue
             keys[normalise_header(q.text)] = q.id
             keys[normalise_label(q.id)] = q.id
         return keys
@@ -227,6 +287,30 @@ class Codebook:
         """True when a header names contact or identity data (e-mail, name, phone…)."""
         spaced = " ".join(_words(header))
         return any(p.search(spaced) for p in self.pii_patterns)
+
+
+def option_column(qid: str, code: str) -> str:
+    """The yes/no column of one option of a multiple question."""
+    return f"{qid}__{code}"
+
+
+# The answers of an option's yes/no variable.
+TICKED = Answer(code="yes", fr="Coché", en="Ticked")
+NOT_TICKED = Answer(code="no", fr="Non coché", en="Not ticked")
+
+
+def _option_question(q: Question, option: Answer) -> Question:
+    sep_fr = " : "
+    return Question(
+        id=option_column(q.id, option.code),
+        number=q.number,
+        text=f"{q.text}{sep_fr}{option.fr}",
+        en=f"{q.en}: {option.en}",
+        type=QuestionType.BINARY,
+        answers=(TICKED, NOT_TICKED),
+        asked_if=q.asked_if,
+        published=q.published,
+    )
 
 
 def _words(text: str) -> list[str]:
@@ -287,6 +371,7 @@ def _answers(path: Path, qid: str, nodes: Any) -> tuple[Answer, ...]:
                 aliases=tuple(str(a) for a in node.get("aliases", ()) or ()),
                 note=node.get("note"),
                 inferred=bool(node.get("inferred", False)),
+                column=None if node.get("column") is None else str(node["column"]),
             )
         )
     return tuple(answers)
@@ -324,10 +409,35 @@ def _question(path: Path, node: Any, index: int) -> Question:
         allowed = ", ".join(t.value for t in QuestionType)
         raise _fail(path, f"{where}: unknown type '{node.get('type')}' (expected {allowed})") from None
     answers = _answers(path, qid, node.get("answers", ()) or ())
-    if qtype in CATEGORICAL_TYPES and len(answers) < 2:
+    with_answers = CATEGORICAL_TYPES | {QuestionType.MULTIPLE}
+    if qtype in with_answers and len(answers) < 2:
         raise _fail(path, f"{where}: a {qtype.value} question needs at least two answers")
-    if qtype not in CATEGORICAL_TYPES and answers:
+    if qtype not in with_answers and answers:
         raise _fail(path, f"{where}: a {qtype.value} question takes no answer list")
+    encoding = str(node.get("encoding", "joined"))
+    if qtype is QuestionType.MULTIPLE and encoding == "columns":
+        missing_column = [a.code for a in answers if not a.column]
+        if missing_column:
+            raise _fail(
+                path, f"{where}: option '{missing_column[0]}' needs its 'column' (the export's header)"
+            )
+    elif any(a.column for a in answers):
+        raise _fail(
+            path, f"{where}: 'column' is for the options of a multiple question with encoding: columns"
+        )
+    for name in ("integer", "unit", "min", "max", "missing_values"):
+        if name in node and qtype is not QuestionType.NUMERIC:
+            raise _fail(path, f"{where}: '{name}' is for numeric questions")
+    for name in ("encoding", "separator"):
+        if name in node and qtype is not QuestionType.MULTIPLE:
+            raise _fail(path, f"{where}: '{name}' is for multiple questions")
+    for name in ("format", "datetime"):
+        if name in node and qtype is not QuestionType.DATE:
+            raise _fail(path, f"{where}: '{name}' is for date questions")
+    minimum = None if node.get("min") is None else float(node["min"])
+    maximum = None if node.get("max") is None else float(node["max"])
+    if minimum is not None and maximum is not None and minimum > maximum:
+        raise _fail(path, f"{where}: min {node['min']} is above max {node['max']}")
     asked_if = node.get("asked_if")
     q = Question(
         id=qid,
@@ -340,6 +450,15 @@ def _question(path: Path, node: Any, index: int) -> Question:
         published=bool(node.get("published", True)),
         note=node.get("note"),
         anchors=node.get("anchors", {}) or {},
+        integer=bool(node.get("integer", False)),
+        unit=node.get("unit") or {},
+        minimum=minimum,
+        maximum=maximum,
+        missing_values=tuple(float(v) for v in node.get("missing_values", ()) or ()),
+        encoding=encoding,
+        separator=str(node.get("separator", ", ")),
+        date_format=None if node.get("format") is None else str(node["format"]),
+        datetime=bool(node.get("datetime", False)),
     )
     _check_unique_answers(path, q)
     return q

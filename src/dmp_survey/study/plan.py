@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import PlanError
-from .codebook import Codebook, Condition, parse_condition
+from .codebook import CATEGORICAL_TYPES, Codebook, Condition, QuestionType, parse_condition
 from .yamlfile import YamlFile
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
 ]
 
 COMPARISON_KINDS = ("one_vs_rest", "pair", "all_groups")
+FIGURE_TYPES = CATEGORICAL_TYPES | {QuestionType.NUMERIC, QuestionType.MULTIPLE}
 
 # The engine's own words for a column nobody named.
 _OTHERS = {"fr": "Autres", "en": "Others"}
@@ -60,6 +61,8 @@ class Row:
     printed_levels: tuple[str, ...]
     among: Condition | None = None
     level_labels: Mapping[str, str] = field(default_factory=dict)
+    numeric: bool = False
+    test: str | None = None  # numeric rows: mann_whitney, kruskal, welch or anova
 
 
 @dataclass(frozen=True)
@@ -131,13 +134,34 @@ def group_levels(codebook: Codebook, variable: str) -> list[tuple[str, Mapping[s
 
 def _row(doc: YamlFile, node: Mapping[str, Any], key: tuple[str | int, ...], codebook: Codebook) -> Row:
     variable = str(node["variable"])
-    if variable not in codebook or not codebook[variable].is_categorical:
+    if variable not in codebook or not (
+        codebook[variable].is_categorical or codebook[variable].type is QuestionType.NUMERIC
+    ):
         raise doc.error(
             (*key, "variable"),
-            f"unknown question '{variable}' (expected a categorical question id of the codebook)",
+            f"unknown question '{variable}' (expected a categorical or numeric question of the codebook, "
+            "or an option ID__CODE of a multiple question)",
             PlanError,
         )
     q = codebook[variable]
+    if q.type is QuestionType.NUMERIC:
+        for name in ("printed_levels", "level_labels"):
+            if name in node:
+                raise doc.error((*key, name), f"a numeric row has no '{name}'", PlanError)
+        among = None
+        if node.get("among") is not None:
+            among = parse_condition(doc.path, node["among"], f"row '{variable}'")
+            _check_condition(doc, (*key, "among"), among, codebook)
+        return Row(
+            variable=variable,
+            label=node["label"],
+            printed_levels=(),
+            among=among,
+            numeric=True,
+            test=node.get("test"),
+        )
+    if node.get("test") is not None:
+        raise doc.error((*key, "test"), "'test' is for numeric rows", PlanError)
     printed = node.get("printed_levels")
     if printed is None:
         # Binary rows print their first answer ("yes"); others every answer.
@@ -201,10 +225,11 @@ def build_plan(doc: YamlFile, codebook: Codebook) -> AnalysisPlan:
     for i, f in enumerate(raw.get("figures") or [], start=1):
         key = ("figures", i - 1)
         variable = str(f["variable"])
-        if variable not in codebook or not codebook[variable].is_categorical:
+        if variable not in codebook or codebook[variable].type not in FIGURE_TYPES:
             raise doc.error(
                 (*key, "variable"),
-                f"unknown variable '{variable}' (expected a categorical question of the codebook)",
+                f"unknown variable '{variable}' (expected a categorical, numeric or multiple question "
+                "of the codebook)",
                 PlanError,
             )
         if "{n}" not in f["denominator"]["fr"] or "{n}" not in f["denominator"]["en"]:
