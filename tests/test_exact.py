@@ -32,11 +32,12 @@ import pytest
 from scipy.stats import fisher_exact
 
 from dmp_survey.stats.exact import (
-    DEFAULT_MAX_TABLES,
     REL_TOL,
     ExactTooLarge,
+    MonteCarloP,
     count_tables,
     fisher_freeman_halton,
+    fisher_freeman_halton_monte_carlo,
 )
 
 # R: Job <- matrix(c(1,2,1,0, 3,3,6,1, 10,10,14,9, 6,7,12,11), 4, 4)
@@ -133,12 +134,14 @@ def test_mehta_patel_sixth_example_matches_r():
     #    ?fisher.test); tidystats records 0.03928964 for
     #    fisher.test(MP6, hybrid = TRUE), which ?fisher.test says gives
     #    "exactly the same p-value, as Cochran's conditions are never met".
-    # 1.09e11 tables share these margins: beyond the default bound.
+    # 1.09e11 tables share these margins: refused under an explicit
+    # max_tables, computed without one (there is no default bound on the
+    # number of tables).
     assert count_tables(np.sum(MP6, axis=1), np.sum(MP6, axis=0)) == 108_712_356_901
     with pytest.raises(ExactTooLarge):
-        fisher_freeman_halton(MP6)
-    p = fisher_freeman_halton(MP6, max_tables=2 * 10**11)
-    assert p == pytest.approx(0.03928964, rel=1e-7)
+        fisher_freeman_halton(MP6, max_tables=10**8)
+    assert fisher_freeman_halton(MP6, max_tables=2 * 10**11) == pytest.approx(0.03928964, rel=1e-7)
+    assert fisher_freeman_halton(MP6) == pytest.approx(0.03928964, rel=1e-7)
 
 
 def test_three_by_two_table_matches_r_via_goby():
@@ -298,13 +301,17 @@ def test_invalid_tables_raise_value_error(bad: object):
 
 
 def test_bound_exceeded_raises_exact_too_large():
-    assert DEFAULT_MAX_TABLES == 10**8
     with pytest.raises(ExactTooLarge, match="tables"):
         fisher_freeman_halton(JOB, max_tables=10**6)
-    # Large tables are refused by counting, without enumerating anything
-    # (how fast is measured by bench/, not asserted here).
-    with pytest.raises(ExactTooLarge):
-        fisher_freeman_halton(np.full((20, 20), 5))
+    # Tables beyond the work bounds are refused before the work is done
+    # (how fast is measured, not asserted here).
+    for table in (
+        np.full((20, 20), 5),
+        np.full((6, 6), 40),
+        [[300_000, 200_000, 100_000], [150_000, 150_000, 100_000]],
+    ):
+        with pytest.raises(ExactTooLarge, match="work bounds"):
+            fisher_freeman_halton(table)
 
 
 # ------------------------------------------------------------ properties
@@ -365,3 +372,65 @@ def test_large_n_tables_are_refused_by_the_cheap_bounds():
         fisher_freeman_halton(
             [[300_000, 200_000, 100_000], [150_000, 150_000, 100_000]], max_tables=5_000_000
         )
+
+
+# ------------------------------------------ survey-sized tables (n <= 500)
+
+# R 4.2.2: sprintf("%.17g", fisher.test(m, workspace = 2e8)$p.value), R's
+# matrix(v, nr) filled by column -- the tables below are written row by row.
+SURVEY_SIZED = [
+    # m <- matrix(c(15,5,4, 5,12,8, 5,8,15, 8,8,10), 3)  -> printed p-value = 0.01082
+    ([[15, 5, 5, 8], [5, 12, 8, 8], [4, 8, 15, 10]], 0.010821892848348967),
+    # m <- rbind(c(40,45,38,52,41,30), c(55,42,48,35,40,34))   (2 x 6, n = 500; R 0.24 s)
+    ([[40, 45, 38, 52, 41, 30], [55, 42, 48, 35, 40, 34]], 0.21480739940667126),
+    # m <- rbind(c(30,25,20,18), c(22,30,28,20), c(15,25,30,37))   (3 x 4, n = 300; R 3.5 s)
+    ([[30, 25, 20, 18], [22, 30, 28, 20], [15, 25, 30, 37]], 0.019747857856960416),
+    # m <- rbind(c(25,20,15,12,8), c(20,22,18,15,10), c(12,18,20,22,18))   (3 x 5, n = 255; R 30 s)
+    ([[25, 20, 15, 12, 8], [20, 22, 18, 15, 10], [12, 18, 20, 22, 18]], 0.12381452397942651),
+    # m <- rbind(c(20,15,10,8), c(15,18,12,10), c(10,12,18,15), c(8,10,14,20))   (4 x 4, n = 215; R 271 s)
+    ([[20, 15, 10, 8], [15, 18, 12, 10], [10, 12, 18, 15], [8, 10, 14, 20]], 0.03846874429516204),
+    # m <- rbind(c(33,34,32,35,33), c(34,33,35,32,33), c(33,33,33,34,33))   (3 x 5, n = 500; R 0.17 s)
+    ([[33, 34, 32, 35, 33], [34, 33, 35, 32, 33], [33, 33, 33, 34, 33]], 0.99998490430693476),
+    # m <- rbind(c(31,32,30,32), c(32,31,32,30), c(30,32,31,32), c(32,30,32,31))   (4 x 4, n = 500; R 0.6 s)
+    ([[31, 32, 30, 32], [32, 31, 32, 30], [30, 32, 31, 32], [32, 30, 32, 31]], 0.99999193163028699),
+]
+
+
+@pytest.mark.parametrize(("table", "expected"), SURVEY_SIZED)
+def test_survey_sized_tables_match_r(table: list[list[int]], expected: float):
+    p = fisher_freeman_halton(table)
+    assert p == pytest.approx(expected, rel=1e-6)
+
+
+def test_three_by_four_prints_r_digits():
+    # R: fisher.test(matrix(c(15,5,4, 5,12,8, 5,8,15, 8,8,10), 3)) -> p-value = 0.01082
+    p = fisher_freeman_halton([[15, 5, 5, 8], [5, 12, 8, 8], [4, 8, 15, 10]])
+    assert f"{p:.4g}" == "0.01082"
+    assert p == pytest.approx(0.010821892848348967, rel=1e-9)
+
+
+def test_no_default_bound_on_the_number_of_tables():
+    # About 1e27 tables share these margins (5 x 5, n = 500); R's FEXACT
+    # stops ("The algorithm cannot proceed", workspace = 2e8).  The mode
+    # itself: p = 1 up to rounding.
+    p = fisher_freeman_halton(np.full((5, 5), 20))
+    assert p == pytest.approx(1.0, abs=1e-12)
+
+
+# ------------------------------------------------------------ Monte Carlo
+
+
+def test_monte_carlo_is_seeded_named_and_close_to_exact():
+    t = [[15, 5, 5, 8], [5, 12, 8, 8], [4, 8, 15, 10]]
+    res = fisher_freeman_halton_monte_carlo(t, n_resamples=20_000, seed=42)
+    assert isinstance(res, MonteCarloP)
+    p, se, seed, n = res  # unpacks as (p, standard_error, seed, n)
+    assert (seed, n) == (42, 20_000)
+    assert se == pytest.approx(math.sqrt(p * (1 - p) / n))
+    assert "Monte Carlo" in res.test and "not exact" in res.test
+    # the same seed gives the same estimate; the estimate is near the exact value
+    assert fisher_freeman_halton_monte_carlo(t, n_resamples=20_000, seed=42) == res
+    assert abs(p - 0.010821892848348967) < 5 * se
+    assert fisher_freeman_halton_monte_carlo([[3, 4, 5]], 100, 1).pvalue == 1.0
+    with pytest.raises(ValueError):
+        fisher_freeman_halton_monte_carlo(t, n_resamples=0)
