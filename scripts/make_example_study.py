@@ -214,6 +214,7 @@ derived:
   - id: activity
     fr: "Activité vaccinale"
     en: "Vaccination activity"
+    type: ordered             # high > some > none: a trend test applies
     # The first level whose condition holds is taken; `otherwise` closes the list.
     levels:
       - {code: high, fr: "Forte", en: "High", when: {question: q3_doses, in: [gt50]}}

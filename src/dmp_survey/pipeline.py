@@ -109,6 +109,7 @@ class Analysis:
     descriptive: pd.DataFrame
     audit: pd.DataFrame | None
     numeric_tables: dict[str, pd.DataFrame]
+    pairwise: dict[str, pd.DataFrame]
     numeric: pd.DataFrame
     dates: pd.DataFrame
     bins: dict[str, tuple[Any, Any]]
@@ -116,31 +117,47 @@ class Analysis:
 
 def comparison_tables(
     coded: CodedResponses, plan: AnalysisPlan, codebook: Codebook
-) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
+) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
     """Every comparison of the plan: its categorical rows counted once per
-    grouping and rows, and (second dict, only for comparisons that have some)
-    its numeric rows compared on their values."""
-    from .stats.compare import adjust_comparison, all_groups_table, comparison_table, numeric_table
-    from .study.plan import group_levels
+    grouping and rows; (second dict, only for comparisons that have some) its
+    numeric rows compared on their values; (third, by file stem ``ID_pairwise``)
+    the pairwise post-hoc tests the plan asked for."""
+    from .stats.compare import (
+        adjust_comparison,
+        adjust_tables,
+        all_groups_table,
+        comparison_table,
+        numeric_table,
+        pairwise_table,
+    )
+    from .study.plan import group_is_ordered, group_levels
 
     # Comparisons sharing the plan's rows share one tuple: counted once per grouping.
     counted: dict[tuple[str, int], pd.DataFrame] = {}
     tables: dict[str, pd.DataFrame] = {}
     numeric: dict[str, pd.DataFrame] = {}
+    pairwise: dict[str, pd.DataFrame] = {}
     for c in plan.comparisons:
         key = (c.group_variable, id(c.rows))
         if key not in counted:
             counted[key] = count_by_group(coded, c.rows, c.group_variable)
         groups = [code for code, _ in group_levels(codebook, c.group_variable)]
         if c.kind == "all_groups":
-            tables[c.id] = all_groups_table(counted[key], c, codebook, groups)
+            ordered = group_is_ordered(codebook, c.group_variable)
+            tables[c.id] = all_groups_table(counted[key], c, codebook, groups, ordered)
         else:
             tables[c.id] = comparison_table(counted[key], c, codebook)
         if any(r.numeric for r in c.rows):
             numeric[c.id] = numeric_table(coded.frame, c, codebook, groups)
             # One multiplicity family: every row of the comparison.
             adjust_comparison(tables[c.id], numeric[c.id])
-    return tables, numeric
+        if c.posthoc is not None:
+            pairwise[f"{c.id}_pairwise"] = pairwise_table(counted[key], c, codebook, groups, c.posthoc)
+    joint = [c.id for c in plan.comparisons if c.family == "all_tables"]
+    if joint:
+        # The plan asked for one family across these tables.
+        adjust_tables([tables[i] for i in joint], [numeric.get(i) for i in joint])
+    return tables, numeric, pairwise
 
 
 def _by_number(plan: AnalysisPlan, tables: dict[str, pd.DataFrame]) -> dict[int, pd.DataFrame]:
@@ -166,7 +183,7 @@ def analyse(inputs: Inputs) -> Analysis:
     from .stats.describe import describe, describe_dates, describe_numeric, histogram_bins
 
     raw, coded = load_responses(inputs.raw_path, inputs.codebook, inputs.sheet)
-    tables, numeric_tables = comparison_tables(coded, inputs.plan, inputs.codebook)
+    tables, numeric_tables, pairwise = comparison_tables(coded, inputs.plan, inputs.codebook)
     check = audit_frame = None
     if inputs.published is not None:
         from .publication.audit import audit
@@ -188,6 +205,7 @@ def analyse(inputs: Inputs) -> Analysis:
         descriptive=describe(coded),
         audit=audit_frame,
         numeric_tables=numeric_tables,
+        pairwise=pairwise,
         numeric=describe_numeric(coded),
         dates=describe_dates(coded),
         bins=histogram_bins(coded),
@@ -277,6 +295,7 @@ def write_outputs(
                     write_csv(paths.comparison_csv(f"{cid}_numeric"), t)
                     for cid, t in analysis.numeric_tables.items()
                 ]
+                + [write_csv(paths.comparison_csv(stem), t) for stem, t in analysis.pairwise.items()]
             ),
         )
         if analysis.tables:

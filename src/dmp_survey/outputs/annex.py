@@ -20,6 +20,7 @@ from ..study.plan import AnalysisPlan, Comparison, Row, group_levels
 
 __all__ = [
     "comparison_layout",
+    "family_note",
     "format_p",
     "write_comparisons_markdown",
     "write_comparisons_xlsx",
@@ -32,18 +33,20 @@ MODERN_HEADERS = {
         "test exact",
         "p Holm",
         "p BH",
-        "OR [IC 95 %]",
+        "OR conditionnel [IC 95 % exact]",
         "V de Cramér",
         "effectif attendu min.",
+        "p tendance",
     ],
     "en": [
         "exact p (two-sided)",
         "exact test",
         "Holm p",
         "BH p",
-        "OR [95% CI]",
+        "conditional OR [exact 95% CI]",
         "Cramér's V",
         "min. expected",
+        "trend p",
     ],
 }
 
@@ -69,10 +72,23 @@ def _cell(n: int, total: int, pct: float, with_denominator: bool) -> str:
     return f"{count} ({_pct(pct)}%)"
 
 
+def _ratio(value: float) -> str:
+    """An odds ratio or bound: ∞ and 0 as such; three decimals below 10
+    (so that a lower bound of 0.0599 reads 0.060), fewer above."""
+    if math.isinf(value):
+        return "∞"
+    if value < 10:
+        return f"{value:.3f}"
+    return f"{value:.2f}" if value < 100 else f"{value:.1f}"
+
+
 def _modern(row: pd.Series, lang: str) -> list[Any]:
     odds = ""
     if "odds_ratio" in row and pd.notna(row["odds_ratio"]):
-        odds = f"{row['odds_ratio']:.2f} [{row['or_ci_low']:.2f}; {row['or_ci_high']:.2f}]"
+        odds = f"{_ratio(row['odds_ratio'])} [{_ratio(row['or_ci_low'])}; {_ratio(row['or_ci_high'])}]"
+    trend = ""
+    if "p_trend" in row and pd.notna(row["p_trend"]):
+        trend = f"{format_p(row['p_trend'], row['test_trend'])} ({SHORT_TESTS[lang][row['test_trend']]})"
     min_exp = ""
     if pd.notna(row["min_expected"]):
         min_exp = f"{row['min_expected']:.1f}" + (" (<5)" if row["sparse"] else "")
@@ -84,6 +100,7 @@ def _modern(row: pd.Series, lang: str) -> list[Any]:
         odds,
         "" if pd.isna(row["cramers_v"]) else f"{row['cramers_v']:.2f}",
         min_exp,
+        trend,
     ]
 
 
@@ -102,6 +119,9 @@ SHORT_TESTS = {
         "fisher_two_sided": "Fisher bilatéral",
         "fisher_freeman_halton": "Fisher-Freeman-Halton",
         "pearson_chi2_fallback": "χ² (borne du test exact dépassée)",
+        "fisher_freeman_halton_monte_carlo": "Fisher-Freeman-Halton, Monte-Carlo (non exact)",
+        "cochran_armitage": "Cochran-Armitage",
+        "linear_by_linear": "linéaire par linéaire",
         "mann_whitney": "Mann-Whitney",
         "kruskal": "Kruskal-Wallis",
         "welch": "t de Welch",
@@ -115,6 +135,9 @@ SHORT_TESTS = {
         "fisher_two_sided": "Fisher two-sided",
         "fisher_freeman_halton": "Fisher-Freeman-Halton",
         "pearson_chi2_fallback": "χ² (beyond the exact-test bound)",
+        "fisher_freeman_halton_monte_carlo": "Fisher-Freeman-Halton, Monte Carlo (not exact)",
+        "cochran_armitage": "Cochran-Armitage",
+        "linear_by_linear": "linear-by-linear",
         "mann_whitney": "Mann-Whitney",
         "kruskal": "Kruskal-Wallis",
         "welch": "Welch t",
@@ -253,7 +276,8 @@ def comparison_layout(
 
 
 _OVERALL_LABEL = {"fr": "Ensemble", "en": "Overall"}
-_GROUP_MODERN = {"fr": [0, 1, 2, 3, 5, 6], "en": [0, 1, 2, 3, 5, 6]}  # no odds ratio across groups
+_GROUP_MODERN = {"fr": [0, 1, 2, 3, 5, 6, 7], "en": [0, 1, 2, 3, 5, 6, 7]}  # no odds ratio across groups
+_NOT_ANSWERED = {"fr": "- Non renseigné", "en": "- Not answered"}
 
 
 def _groups_layout(
@@ -324,11 +348,46 @@ def _groups_layout(
         levels = list(row.printed_levels)
         if len(levels) == 1:
             rows.append([label, *line(levels[0]), *p_cells])
-            continue
-        rows.append([label, *([""] * len(groups)), *p_cells])
-        for code in levels:
-            rows.append([f"- {_level_label(row, q, code, lang)}", *line(code)])
+        else:
+            rows.append([label, *([""] * len(groups)), *p_cells])
+            for code in levels:
+                rows.append([f"- {_level_label(row, q, code, lang)}", *line(code)])
+        # The respondents asked who did not answer: counted apart, out of the % and the tests.
+        missing = [cells[("(missing)", g)]["n"] if ("(missing)", g) in cells else 0 for g in groups]
+        if any(missing):
+            rows.append([_NOT_ANSWERED[lang], *(str(int(n)) for n in missing)])
     return rows, {1, 3}
+
+
+def family_note(comparison: Comparison, plan: AnalysisPlan, tables: Mapping[str, pd.DataFrame], lang: str) -> str:
+    """The sentence printed under a table: what its p-value columns are and
+    the family over which Holm and Benjamini–Hochberg were applied."""
+    if comparison.family == "all_tables":
+        joint = [c for c in plan.comparisons if c.family == "all_tables"]
+        names = ", ".join(c.label.get(lang) or c.label["fr"] for c in joint)
+        family = (
+            f"toutes les lignes testées des tableaux {names}"
+            if lang != "en"
+            else f"every tested row of the tables {names}"
+        )
+    else:
+        table = tables[comparison.id]
+        n = int(table.drop_duplicates("variable")["test_exact"].ne("constant").sum()) if len(table) else 0
+        n += sum(1 for r in comparison.rows if r.numeric)
+        family = f"les {n} lignes testées de ce tableau" if lang != "en" else f"the {n} tested rows of this table"
+    if lang == "en":
+        note = f"Note: Holm and Benjamini–Hochberg (BH) adjustments over {family}."
+        if comparison.kind == "all_groups":
+            note += " Percentages of those who answered; the not-answered row is left out of them and of the tests."
+        if comparison.posthoc:
+            note += f" Pairwise exact tests between groups ({comparison.posthoc}-adjusted within each question): {comparison.id}_pairwise.csv."
+        return note
+    note = f"Note : ajustements de Holm et de Benjamini–Hochberg (BH) sur {family}."
+    if comparison.kind == "all_groups":
+        note += " Pourcentages des répondants à la question ; la ligne « Non renseigné » n'entre ni dans les pourcentages ni dans les tests."
+    if comparison.posthoc:
+        note += f" Tests exacts deux à deux entre groupes (ajustés par {comparison.posthoc} dans chaque question) : {comparison.id}_pairwise.csv."
+    return note
 
 
 def _sheet_name(comparison: Comparison, lang: str, used: set[str]) -> str:
@@ -367,13 +426,14 @@ def write_comparisons_xlsx(
         if notice:
             rows.insert(1, [notice])
             bold_rows = {r if r == 1 else r + 1 for r in bold_rows}
+        rows += [[], [family_note(comparison, plan, tables, lang)]]
         name = _sheet_name(comparison, lang, used)
         sheets.append((name, rows))
         bold[name] = bold_rows
-        n_groups = len(rows[2 if not notice else 3]) - 10
-        sizes = (24, *([15] * n_groups), 7, 14, 1, 9, 20, 7, 7, 18, 8, 10)
+        n_groups = len(rows[2 if not notice else 3]) - 11
+        sizes = (24, *([15] * n_groups), 7, 14, 1, 9, 20, 7, 7, 8, 10, 16)
         if comparison.kind != "all_groups":
-            sizes = (24, 15, 16, 7, 14, 1, 9, 20, 7, 7, 18, 8, 10)
+            sizes = (24, 15, 16, 7, 14, 1, 9, 20, 7, 7, 18, 8, 10, 16)
         widths[name] = {_column(i): w for i, w in enumerate(sizes)}
     return write_xlsx_sheets(
         path,
@@ -407,7 +467,10 @@ def _format_annex_sheet(ws: Any, name: str) -> None:
     thin = Side(style="thin", color="999999")
     header_row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 2).value)
     gap = _gap_column(ws, header_row)
-    for row in ws.iter_rows(min_row=header_row, max_row=ws.max_row, max_col=ws.max_column):
+    last = ws.max_row
+    while last > header_row and not any(ws.cell(last, c).value for c in range(2, ws.max_column + 1)):
+        last -= 1  # the note under the table (and the blank row before it) get no grid
+    for row in ws.iter_rows(min_row=header_row, max_row=last, max_col=ws.max_column):
         for cell in row:
             if cell.column == gap:  # the gap between the convention's columns and the modern ones
                 continue
@@ -455,4 +518,5 @@ def write_comparisons_markdown(
         title, _blank, header, *body = rows
         parts.append(f"## {title[0]}\n")
         parts.append(_md_table([header, *body]) + "\n")
+        parts.append(family_note(comparison, plan, tables, lang) + "\n")
     return write_text(path, "\n".join(parts))

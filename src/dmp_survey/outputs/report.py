@@ -24,11 +24,11 @@ from typing import Any
 import pandas as pd
 
 from ..publication.check import PValueCheck
-from ..stats.compare import EXACT_MAX_TABLES
+from ..stats.compare import MONTE_CARLO_RESAMPLES, MONTE_CARLO_SEED
 from ..study.codebook import Codebook
 from ..study.folder import Study
 from ..study.plan import AnalysisPlan
-from .annex import SHORT_TESTS, comparison_layout, format_p
+from .annex import SHORT_TESTS, comparison_layout, family_note, format_p
 
 __all__ = ["ReportData", "render_report"]
 
@@ -163,7 +163,7 @@ def _status(value: str) -> str:
 def _methods(data: ReportData) -> str:
     cb = data.codebook
     questions = [q for q in cb.questions if q.type.value != "pii"]
-    bound_fr = f"{EXACT_MAX_TABLES:,}".replace(",", "\u202f")
+    resamples_fr = f"{MONTE_CARLO_RESAMPLES:,}".replace(",", "\u202f")
     study_paragraphs = [f"<p>{_markdown(p)}</p>" for p in data.study.texts.methods.get(data.lang, [])]
     if data.lang == "en":
         parts = [
@@ -172,11 +172,14 @@ def _methods(data: ReportData) -> str:
             "which it is asked are in the codebook.</p>",
             *study_paragraphs,
             "<p><strong>The modern view</strong>, beside the plan's convention: exact two-sided p-values "
-            "(Fisher for 2×2; Fisher–Freeman–Halton computed exactly for larger tables, up to "
-            f"{EXACT_MAX_TABLES:,} tables with the same margins, beyond which the Pearson chi-square is used and "
-            "named), the odds ratio with its 95% CI for 2×2 tables (0.5 added to every cell when one is zero), "
-            "Cramér's V, the minimum expected count (flagged below 5), and Holm and Benjamini–Hochberg "
-            "adjustments across each comparison. Descriptive percentages come with 95% Wilson intervals; their "
+            "(Fisher for 2×2; Fisher–Freeman–Halton computed exactly for larger tables; where a table is beyond "
+            f"the exact computation, a Monte Carlo estimate named as such, {MONTE_CARLO_RESAMPLES:,} tables, seed "
+            f"{MONTE_CARLO_SEED}); for 2×2 tables the conditional maximum-likelihood odds ratio with its exact "
+            "(Fisher) 95% CI, as R's <code>fisher.test</code>: the odds of the first answer in the first group "
+            "against the second column (∞ or 0 when a zero cell makes it so); Cramér's V, the minimum expected "
+            "count (flagged below 5); a trend test for ordered answers (Cochran–Armitage against two groups, "
+            "linear-by-linear association against ordered groups); Holm and Benjamini–Hochberg adjustments "
+            "across the family each table states. Descriptive percentages come with 95% Wilson intervals; their "
             "denominator is the number of respondents asked.</p>",
         ]
     else:
@@ -186,12 +189,16 @@ def _methods(data: ReportData) -> str:
             "laquelle elle est posée sont dans le dictionnaire des codes (codebook).</p>",
             *study_paragraphs,
             "<p><strong>La vue moderne</strong>, à côté de la convention du plan : p exactes bilatérales "
-            "(Fisher pour 2×2 ; Fisher–Freeman–Halton calculé exactement pour les tableaux plus grands, jusqu'à "
-            f"{bound_fr} tableaux de mêmes marges, au-delà le chi² de Pearson est utilisé et nommé), "
-            "odds ratio et IC 95 % pour les 2×2 (0,5 ajouté à chaque case si l'une est nulle), V de Cramér, "
-            "effectif attendu minimal (signalé sous 5), et ajustements de Holm et de Benjamini–Hochberg sur "
-            "chaque comparaison. Les pourcentages descriptifs ont un IC 95 % de Wilson ; leur dénominateur est "
-            "le nombre de répondants à qui la question a été posée.</p>",
+            "(Fisher pour 2×2 ; Fisher–Freeman–Halton calculé exactement pour les tableaux plus grands ; pour "
+            "un tableau hors de portée du calcul exact, une estimation de Monte-Carlo nommée comme telle, "
+            f"{resamples_fr} tableaux, graine {MONTE_CARLO_SEED}) ; pour les 2×2, l'odds ratio du maximum de "
+            "vraisemblance conditionnel et son IC 95 % exact (Fisher), comme <code>fisher.test</code> de R : "
+            "la cote de la première réponse dans le premier groupe rapportée à celle de la seconde colonne "
+            "(∞ ou 0 quand une case nulle l'impose) ; V de Cramér, effectif attendu minimal (signalé sous 5) ; "
+            "un test de tendance pour les réponses ordonnées (Cochran–Armitage contre deux groupes, association "
+            "linéaire par linéaire contre des groupes ordonnés) ; ajustements de Holm et de Benjamini–Hochberg "
+            "sur la famille que chaque tableau indique. Les pourcentages descriptifs ont un IC 95 % de Wilson ; "
+            "leur dénominateur est le nombre de répondants à qui la question a été posée.</p>",
         ]
     return "\n".join(parts)
 
@@ -317,6 +324,8 @@ def _comparisons(data: ReportData) -> str:
             + "\n".join(html_rows)
             + "\n</table>"
         )
+        note = family_note(comparison, data.plan, data.tables, data.lang)
+        out.append(f'<p class="small">{escape(note)}</p>')
     return "\n".join(out)
 
 

@@ -70,8 +70,17 @@ TESTS = {
     "constant": "no statistic (constant: one answered level); printed as 1",
     "fisher_two_sided": "Fisher exact, two-sided",
     "fisher_freeman_halton": "Fisher–Freeman–Halton exact, two-sided",
-    "pearson_chi2_fallback": "Pearson chi-square (table beyond the exact-test bound)",
+    "fisher_freeman_halton_monte_carlo": (
+        "Fisher–Freeman–Halton Monte Carlo estimate (not exact; 100,000 tables, seed 20240601)"
+    ),
+    "cochran_armitage": "Cochran–Armitage trend test (ordered answers, 2 groups), two-sided",
+    "linear_by_linear": "linear-by-linear association (ordered answers, ordered groups), two-sided",
 }
+
+# The seed of the Monte Carlo estimate used when a table is beyond the exact
+# test (with 10^5 tables its standard error is below 0.0016).
+MONTE_CARLO_SEED = 20240601
+MONTE_CARLO_RESAMPLES = 100_000
 
 ANNEX_COLUMNS = [
     "variable",
@@ -97,11 +106,9 @@ ANNEX_COLUMNS = [
     "sparse",
     "n_focal_total",
     "n_other_total",
+    "p_trend",
+    "test_trend",
 ]
-
-# Enumerating more tables than this for the exact r×c test is refused; the
-# modern column then uses the chi-square and says so (see exact.py).
-EXACT_MAX_TABLES = 5_000_000
 
 
 @dataclass(frozen=True)
@@ -114,7 +121,13 @@ class PValue:
 
 @dataclass(frozen=True)
 class RowStatistics:
-    """Modern statistics of one annex row."""
+    """Modern statistics of one comparison row.
+
+    ``odds_ratio`` and ``or_ci`` (2 × 2 tables only) are the conditional
+    maximum-likelihood estimate and its exact (Fisher) 95 % interval, as R's
+    ``fisher.test``: the odds of the first answer (versus the others) in the
+    first group (versus the second); ``inf`` and ``0.0`` are kept as such.
+    """
 
     exact: PValue
     odds_ratio: float | None
@@ -161,32 +174,58 @@ def spss_crosstabs_pvalue(table: np.ndarray) -> PValue:
     return PValue(float(chi2_contingency(t, correction=False).pvalue), "pearson_chi2")
 
 
+def exact_pvalue(t: np.ndarray) -> PValue:
+    """The exact two-sided p-value of a trimmed table: Fisher for 2 × 2,
+    Fisher–Freeman–Halton otherwise; where the exact computation is beyond
+    reach, a seeded Monte Carlo estimate under its own name, never a χ²."""
+    from scipy.stats import fisher_exact
+
+    from .exact import ExactTooLarge, fisher_freeman_halton, fisher_freeman_halton_monte_carlo
+
+    if t.shape == (2, 2):
+        return PValue(float(fisher_exact(t).pvalue), "fisher_two_sided")
+    try:
+        return PValue(fisher_freeman_halton(t), "fisher_freeman_halton")
+    except ExactTooLarge:
+        mc = fisher_freeman_halton_monte_carlo(t, n_resamples=MONTE_CARLO_RESAMPLES, seed=MONTE_CARLO_SEED)
+        return PValue(float(mc.pvalue), "fisher_freeman_halton_monte_carlo")
+
+
 def modern_statistics(table: np.ndarray) -> RowStatistics:
-    """Exact two-sided p-value, odds ratio (2 × 2), Cramér's V, minimum expected count."""
-    from scipy.stats import chi2_contingency, fisher_exact
+    """Exact two-sided p-value, conditional odds ratio (2 × 2), Cramér's V,
+    minimum expected count."""
     from scipy.stats.contingency import association, expected_freq
 
-    from .exact import ExactTooLarge, fisher_freeman_halton
+    from .effects import odds_ratio_conditional
 
     t = trim(table)
     if t.shape[0] < 2 or t.shape[1] < 2:
         return RowStatistics(PValue(1.0, "constant"), None, None, None, None)
     min_expected = float(expected_freq(t).min())
     cramers_v = float(association(t, method="cramer"))
+    exact = exact_pvalue(t)
     if t.shape == (2, 2):
-        from statsmodels.stats.contingency_tables import Table2x2
-
-        exact = PValue(float(fisher_exact(t).pvalue), "fisher_two_sided")
-        # shift_zeros adds 0.5 to every cell when one is zero (Haldane–Anscombe),
-        # so that the odds ratio and its interval stay finite.
-        t22 = Table2x2(t.astype(float), shift_zeros=True)
-        low, high = t22.oddsratio_confint(alpha=0.05)
-        return RowStatistics(exact, float(t22.oddsratio), (float(low), float(high)), cramers_v, min_expected)
-    try:
-        exact = PValue(fisher_freeman_halton(t, max_tables=EXACT_MAX_TABLES), "fisher_freeman_halton")
-    except ExactTooLarge:
-        exact = PValue(float(chi2_contingency(t, correction=False).pvalue), "pearson_chi2_fallback")
+        odds = odds_ratio_conditional(t)
+        return RowStatistics(exact, odds.estimate, (odds.ci_low, odds.ci_high), cramers_v, min_expected)
     return RowStatistics(exact, None, None, cramers_v, min_expected)
+
+
+def trend_pvalue(table: np.ndarray, ordered_groups: bool) -> PValue | None:
+    """The trend test of an ordered question: Cochran–Armitage for two groups
+    (2 × k, binomial variance as R's ``prop.trend.test``), linear-by-linear
+    association for more groups when the groups are ordered (as
+    ``coin::lbl_test``); equally spaced scores, answers nobody gave dropped.
+    None when it does not apply."""
+    from .trend import cochran_armitage, linear_by_linear
+
+    t = trim(table)
+    if t.shape[0] < 2 or t.shape[1] < 2:
+        return None
+    if t.shape[0] == 2:
+        return PValue(float(cochran_armitage(t).pvalue), "cochran_armitage")
+    if ordered_groups:
+        return PValue(float(linear_by_linear(t).pvalue), "linear_by_linear")
+    return None
 
 
 def statistics_tried(table: np.ndarray) -> dict[str, float | None]:
@@ -209,7 +248,7 @@ def statistics_tried(table: np.ndarray) -> dict[str, float | None]:
         return out
     out["pearson"] = float(chi2_contingency(t, correction=False).pvalue)
     out["likelihood_ratio"] = float(chi2_contingency(t, correction=False, lambda_="log-likelihood").pvalue)
-    out["exact_rxc"] = float(fisher_freeman_halton(t, max_tables=EXACT_MAX_TABLES))
+    out["exact_rxc"] = float(fisher_freeman_halton(t))
     if t.shape == (2, 2):
         out["pearson_yates"] = float(chi2_contingency(t, correction=True).pvalue)
         out["fisher_one_sided"] = _fisher_one_sided(t)
@@ -309,6 +348,7 @@ def comparison_table(counts: pd.DataFrame, comparison: Comparison, codebook: Cod
             table = focal_table(matrices, row.variable, focal, levels)
         modern = modern_statistics(table)
         primary = _primary(comparison, table, modern)
+        trend = trend_pvalue(table, ordered_groups=False) if codebook[row.variable].is_ordered else None
         totals = table.sum(axis=1)
         for j, level in enumerate(levels):
             records.append(
@@ -334,6 +374,8 @@ def comparison_table(counts: pd.DataFrame, comparison: Comparison, codebook: Cod
                     "sparse": bool(modern.min_expected is not None and modern.min_expected < 5),
                     "n_focal_total": int(totals[0]),
                     "n_other_total": int(totals[1]),
+                    "p_trend": None if trend is None else trend.value,
+                    "test_trend": None if trend is None else trend.test,
                 }
             )
     if not records:
@@ -361,13 +403,46 @@ GROUPS_COLUMNS = [
     "cramers_v",
     "min_expected",
     "sparse",
+    "p_trend",
+    "test_trend",
 ]
 
 OVERALL = "(overall)"
+MISSING_LEVEL = "(missing)"
+PAIRWISE_COLUMNS = [
+    "variable",
+    "group_a",
+    "group_b",
+    "answered_a",
+    "answered_b",
+    "test",
+    "p_value",
+    "p_adjusted",
+    "adjust_method",
+]
+
+
+def _groups_matrix(
+    matrices: dict[str, tuple[list[str], list[str], np.ndarray]],
+    variable: str,
+    groups: list[str],
+    levels: list[str],
+) -> np.ndarray:
+    have_groups, have, matrix = matrices[variable]
+    table = np.zeros((len(groups), len(levels)), dtype=np.int64)
+    for i, g in enumerate(groups):
+        for j, level in enumerate(levels):
+            if g in have_groups and level in have:
+                table[i, j] = matrix[have_groups.index(g), have.index(level)]
+    return table
 
 
 def all_groups_table(
-    counts: pd.DataFrame, comparison: Comparison, codebook: Codebook, groups: list[str]
+    counts: pd.DataFrame,
+    comparison: Comparison,
+    codebook: Codebook,
+    groups: list[str],
+    ordered_groups: bool = False,
 ) -> pd.DataFrame:
     """One ``all_groups`` comparison: for every row and answer level, n and %
     in each group and overall, and one test per row over the groups × answers
@@ -379,27 +454,33 @@ def all_groups_table(
         Columns ``GROUPS_COLUMNS`` in long form: ``variable, level, group``
         (a group code, or ``"(overall)"``), ``n``, ``denominator`` (the group's
         respondents who answered), ``percent``, then per row ``p_value, test``
-        (the plan's convention: the exact test, or Pearson χ² for
-        ``spss_crosstabs`` on tables larger than 2 × 2), ``comparison,
-        row_label, printed, p_exact, test_exact, p_holm, p_bh, cramers_v,
-        min_expected, sparse``.
+        (the plan's rule: ``exact``, the exact test; ``chi2_if_expected_ge_5``,
+        Pearson χ² when every expected count is at least 5, else the exact
+        test; ``spss_crosstabs``), ``comparison, row_label, printed, p_exact,
+        test_exact, p_holm, p_bh, cramers_v, min_expected, sparse, p_trend,
+        test_trend`` (linear-by-linear when both the answers and the groups
+        are ordered). A last level ``"(missing)"`` per row counts the
+        respondents asked who did not answer: not in ``denominator``,
+        percentages or tests (percent empty).
     """
     from scipy.stats import chi2_contingency
+    from scipy.stats.contingency import expected_freq
 
     records = []
     matrices = count_matrices(counts)
     for row in comparison.rows:
         if row.numeric:
             continue
-        levels = list(codebook[row.variable].codes)
-        have_groups, have, matrix = matrices[row.variable]
-        table = np.zeros((len(groups), len(levels)), dtype=np.int64)
-        for i, g in enumerate(groups):
-            for j, level in enumerate(levels):
-                if g in have_groups and level in have:
-                    table[i, j] = matrix[have_groups.index(g), have.index(level)]
+        q = codebook[row.variable]
+        levels = list(q.codes)
+        table = _groups_matrix(matrices, row.variable, groups, levels)
+        missing = _groups_matrix(matrices, row.variable, groups, [MISSING_LEVEL])[:, 0]
         modern = modern_statistics(table)
-        if comparison.p_value == "spss_crosstabs":
+        trend = trend_pvalue(table, ordered_groups) if q.is_ordered else None
+        t = trim(table)
+        if comparison.p_value == "chi2_if_expected_ge_5" and min(t.shape) >= 2 and expected_freq(t).min() >= 5:
+            primary = PValue(float(chi2_contingency(t, correction=False).pvalue), "pearson_chi2")
+        elif comparison.p_value == "spss_crosstabs":
             t = trim(table)
             if t.shape[0] < 2 or t.shape[1] < 2:
                 primary = PValue(1.0, "constant")
@@ -419,6 +500,8 @@ def all_groups_table(
             "cramers_v": modern.cramers_v,
             "min_expected": modern.min_expected,
             "sparse": bool(modern.min_expected is not None and modern.min_expected < 5),
+            "p_trend": None if trend is None else trend.value,
+            "test_trend": None if trend is None else trend.test,
         }
         columns = [*((g, table[i]) for i, g in enumerate(groups)), (OVERALL, table.sum(axis=0))]
         for j, level in enumerate(levels):
@@ -436,6 +519,20 @@ def all_groups_table(
                         **shared,
                     }
                 )
+        missing_of = [*((g, int(missing[i])) for i, g in enumerate(groups)), (OVERALL, int(missing.sum()))]
+        for (g, n_missing), (_, counts_of) in zip(missing_of, columns, strict=True):
+            records.append(
+                {
+                    "variable": row.variable,
+                    "level": MISSING_LEVEL,
+                    "group": g,
+                    "n": n_missing,
+                    "denominator": int(counts_of.sum()),
+                    "percent": np.nan,
+                    "printed": False,
+                    **shared,
+                }
+            )
     if not records:
         return pd.DataFrame(columns=GROUPS_COLUMNS)
     frame = _with_adjustments(pd.DataFrame.from_records(records))
@@ -587,6 +684,69 @@ def numeric_table(
     table["p_holm"] = np.nan
     table["p_bh"] = np.nan
     return table[NUMERIC_COMPARISON_COLUMNS]
+
+
+def pairwise_table(
+    counts: pd.DataFrame, comparison: Comparison, codebook: Codebook, groups: list[str], method: str
+) -> pd.DataFrame:
+    """Post-hoc tests of an ``all_groups`` comparison: every pair of groups,
+    exact test, p-values adjusted within each question (``method``: holm or
+    fdr_bh), as :func:`dmp_survey.stats.groups.compare_groups` computes them.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``PAIRWISE_COLUMNS``.
+    """
+    from .groups import GroupOptions, compare_groups
+
+    matrices = count_matrices(counts)
+    frames = []
+    for row in comparison.rows:
+        if row.numeric:
+            continue
+        levels = list(codebook[row.variable].codes)
+        table = _groups_matrix(matrices, row.variable, groups, levels)
+        result = compare_groups(
+            table,
+            levels,
+            groups,
+            GroupOptions(pairwise=True, pairwise_adjust=method),  # type: ignore[arg-type]
+            question=row.variable,
+        )
+        if result.pairwise is not None and len(result.pairwise):
+            frames.append(result.pairwise.assign(variable=row.variable))
+    if not frames:
+        return pd.DataFrame(columns=PAIRWISE_COLUMNS)
+    out = pd.concat(frames, ignore_index=True)
+    return out.reindex(columns=PAIRWISE_COLUMNS)
+
+
+def adjust_tables(categorical: list[pd.DataFrame], numeric: list[pd.DataFrame | None]) -> None:
+    """Holm and Benjamini–Hochberg over one family spanning several tables
+    (the plan's ``family: all_tables``); fills ``p_holm`` and ``p_bh`` in place."""
+    keys: list[tuple[int, str, str]] = []
+    values: list[float] = []
+    for i, (cat, num) in enumerate(zip(categorical, numeric, strict=True)):
+        if len(cat):
+            first = cat.drop_duplicates("variable")
+            for v, p, t in zip(first["variable"], first["p_exact"], first["test_exact"], strict=True):
+                if t != "constant":
+                    keys.append((i, "categorical", str(v)))
+                    values.append(float(p))
+        if num is not None and len(num):
+            first = num.drop_duplicates("variable")
+            for v, p, t in zip(first["variable"], first["p_value"], first["test"], strict=True):
+                if t != "not_computable":
+                    keys.append((i, "numeric", str(v)))
+                    values.append(float(p))
+    holm = dict(zip(keys, _adjust(values, "holm"), strict=True))
+    bh = dict(zip(keys, _adjust(values, "fdr_bh"), strict=True))
+    for i, (cat, num) in enumerate(zip(categorical, numeric, strict=True)):
+        for kind, table in (("categorical", cat), ("numeric", num)):
+            if table is not None and len(table):
+                table["p_holm"] = [holm.get((i, kind, str(v))) for v in table["variable"]]
+                table["p_bh"] = [bh.get((i, kind, str(v))) for v in table["variable"]]
 
 
 def adjust_comparison(categorical: pd.DataFrame, numeric: pd.DataFrame) -> None:

@@ -13,12 +13,14 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..io.coding import CodedResponses, evaluate
+from ..io.coding import CodedResponses, asked_mask, evaluate
 from ..study.plan import Row
 
 __all__ = ["COUNT_COLUMNS", "count_by_group", "count_matrices", "focal_table"]
 
 COUNT_COLUMNS = ["variable", "level", "group", "n"]
+# The level of the rows counting the blank answers of those asked.
+MISSING_LEVEL = "(missing)"
 
 
 def count_by_group(coded: CodedResponses, rows: Sequence[Row], group_variable: str) -> pd.DataFrame:
@@ -33,7 +35,8 @@ def count_by_group(coded: CodedResponses, rows: Sequence[Row], group_variable: s
     pandas.DataFrame
         Columns ``variable, level, group, n``: one row per row variable ×
         answer level (codebook order, zeros included) × group (group-variable
-        order).
+        order), then one ``"(missing)"`` row per group: the respondents asked
+        who did not answer.
     """
     frame = coded.frame
     groups = frame[group_variable]
@@ -61,6 +64,22 @@ def count_by_group(coded: CodedResponses, rows: Sequence[Row], group_variable: s
                     "level": np.tile(levels, len(group_levels)),
                     "group": np.repeat(group_levels, len(levels)),
                     "n": table.ravel().astype(np.int64),
+                }
+            )
+        )
+        # The respondents asked (and in the row's population) who left the
+        # question blank, per group: shown apart, never in tests.
+        blank = (level_codes < 0) & (group_codes >= 0) & asked_mask(coded.codebook[row.variable], frame)
+        if row.among is not None:
+            blank &= evaluate(row.among, frame)
+        missing = np.bincount(group_codes[blank], minlength=len(group_levels))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "variable": row.variable,
+                    "level": MISSING_LEVEL,
+                    "group": group_levels,
+                    "n": missing.astype(np.int64),
                 }
             )
         )

@@ -195,6 +195,7 @@ class DerivedVariable:
     en: str
     levels: tuple[DerivedLevel, ...]
     assumption: str
+    ordered: bool = False
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -489,6 +490,7 @@ def _derived(path: Path, node: Any) -> DerivedVariable:
         en=str(node.get("en", "")),
         levels=tuple(levels),
         assumption=str(node.get("assumption", "")),
+        ordered=str(node.get("type", "single")) == "ordered",
     )
 
 

@@ -86,6 +86,8 @@ class Comparison:
     other_label: Mapping[str, str] = field(default_factory=dict)
     number: int | None = None
     p_value: str = "exact"
+    posthoc: str | None = None  # all_groups: "holm" or "fdr_bh" pairwise tests
+    family: str = "table"  # multiplicity family: this table's rows, or every "all_tables" row
 
     def heading(self, lang: str = "fr") -> str:
         """ "Annexe I : titre", or the title alone when the label is the title."""
@@ -119,6 +121,14 @@ class AnalysisPlan:
             if c.number == number:
                 return c
         raise KeyError(number)
+
+
+def group_is_ordered(codebook: Codebook, variable: str) -> bool:
+    """Whether a grouping variable's levels are ordered (a trend test then applies)."""
+    for d in codebook.derived:
+        if d.id == variable:
+            return d.ordered
+    return codebook[variable].is_ordered
 
 
 def group_levels(codebook: Codebook, variable: str) -> list[tuple[str, Mapping[str, str]]]:
@@ -285,6 +295,10 @@ def build_plan(doc: YamlFile, codebook: Codebook) -> AnalysisPlan:
         kind = str(c["kind"])
         if kind == "pair" and focal == versus:
             raise doc.error((*key, "versus"), "a pair compares two different groups", PlanError)
+        if c.get("posthoc") is not None and kind != "all_groups":
+            raise doc.error((*key, "posthoc"), "pairwise post-hoc tests are for all_groups comparisons", PlanError)
+        if c.get("p_value") == "chi2_if_expected_ge_5" and kind != "all_groups":
+            raise doc.error((*key, "p_value"), "chi2_if_expected_ge_5 is a rule of all_groups comparisons", PlanError)
         if c.get("rows") is not None:
             rows = tuple(_row(doc, r, (*key, "rows", j), codebook) for j, r in enumerate(c["rows"]))
             _unique_rows(doc, (*key, "rows"), rows)
@@ -321,6 +335,8 @@ def build_plan(doc: YamlFile, codebook: Codebook) -> AnalysisPlan:
                 other_label=other_label,
                 number=None if number is None else int(number),
                 p_value=str(c.get("p_value", "exact")),
+                posthoc=c.get("posthoc"),
+                family=str(c.get("family", "table")),
             )
         )
     return AnalysisPlan(path=doc.path, figures=tuple(figures), comparisons=tuple(comparisons))
