@@ -22,7 +22,7 @@ import re
 import shutil
 import tempfile
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,11 +37,13 @@ __all__ = [
     "DraftQuestion",
     "InitError",
     "InitResult",
+    "guess_choice_type",
     "init_study",
     "make_code",
     "render_codebook",
     "render_plan",
     "render_study",
+    "simple_condition",
     "slug",
     "write_draft",
 ]
@@ -496,3 +498,45 @@ def init_study(
         types[q.type] = types.get(q.type, 0) + 1
     guesses = sum(bool(q.why) for q in draft.questions)
     return InitResult(out=out, questions=len(draft.questions), types=types, guesses=guesses)
+
+
+# --- skip rules ----------------------------------------------------------------
+
+
+def simple_condition(expr: str, atom: Callable[[str], Cond | None]) -> Cond | None:
+    """A skip rule of atoms joined by ``and`` or by ``or`` (not both, no
+    parentheses beyond the atoms' own), each turned into a condition by
+    ``atom``; None when it is anything else."""
+    parts = re.split(r"\s+(and|or)\s+", expr.strip(), flags=re.IGNORECASE)
+    atoms, joiners = parts[::2], {j.lower() for j in parts[1::2]}
+    if len(joiners) > 1 or not expr.strip():
+        return None
+    conditions = []
+    for text in atoms:
+        cond = atom(text.strip())
+        if cond is None:
+            return None
+        conditions.append(cond)
+    if len(conditions) == 1:
+        return conditions[0]
+    return ("all" if joiners == {"and"} else "any", conditions)
+
+
+def guess_choice_type(labels: Sequence[str]) -> tuple[str, str | None]:
+    """The type of a question from its choice labels, in the form's order:
+    binary for yes/no, ordered or likert for a scale, else single; and why."""
+    from .infer import _NO, _YES, _classes, _scale
+
+    keys = [normalise_label(lb) for lb in labels]
+    if len(keys) == 2 and {keys[0] in _YES, keys[1] in _YES} == {True, False} and (set(keys) & _NO):
+        return "binary", None
+    scale = _scale(labels)
+    if scale is not None:
+        _, kind, why = scale
+        return kind, f"guessed {kind}: {why}; kept in the form's order, check it"
+    if _classes(labels) is not None:
+        return (
+            "ordered",
+            "guessed ordered: labels look like numeric classes; kept in the form's order, check it",
+        )
+    return "single", None
