@@ -467,3 +467,35 @@ def test_redcap_draft_matches_a_raw_export(tmp_path: Path) -> None:
     export.write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = runner.invoke(app, ["validate", str(export), "--study", str(out)])
     assert result.exit_code == 0, result.output
+
+
+@ENGINE
+def test_google_forms_draft_validates_its_export(tmp_path: Path) -> None:
+    export = google_csv(tmp_path / "forms.csv")
+    assert init(str(export), "--out", str(tmp_path / "s")).exit_code == 0
+    result = runner.invoke(app, ["validate", str(export), "--study", str(tmp_path / "s")])
+    assert result.exit_code == 0, result.output
+    assert SECRET_EMAIL not in result.output
+
+
+@ENGINE
+def test_xlsform_draft_validates_a_kobo_export(tmp_path: Path) -> None:
+    out = tmp_path / "s"
+    assert (
+        init("--from-xlsform", str(xlsform(tmp_path / "form.xlsx", full=True)), "--out", str(out)).exit_code
+        == 0
+    )
+    header = (
+        "start;end;vaccine;advice;zone;comments;email;age;weight;"
+        "sources;sources/journals;sources/web;visit;_uuid"
+    )
+    rows = [
+        f"2024-01-0{1 + i}T10:00;2024-01-0{1 + i}T10:05;{'oui' if i % 2 else 'non'};"
+        f"{'never' if i % 2 else ''};{'urban' if i % 3 else 'rural'};;x{i}@example.org;{30 + i};{60.5 + i};"
+        f"journals web;1;{i % 2};2024-02-0{1 + i};u{i}"
+        for i in range(6)
+    ]
+    export = tmp_path / "kobo.csv"
+    export.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["validate", str(export), "--study", str(out)])
+    assert result.exit_code == 0, result.output

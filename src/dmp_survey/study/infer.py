@@ -171,7 +171,7 @@ class _Keys(dict[str, str]):
         allowed = self.state.allowed
         return isinstance(key, str) and bool(key) and (allowed is None or key in allowed)
 
-    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, key: str, default: Any = None) -> Any:
         self.state.order.append(key)
         if key in _TIMESTAMP_KEYS or key in _META_KEYS or pii_header(key):
             return default
@@ -202,6 +202,10 @@ class _Probe(Codebook):
 
     def __getitem__(self, qid: str) -> Question:
         return Question(id=qid, number="", text=qid, en=qid, type=QuestionType.FREE_TEXT)
+
+    def question_of(self, column: str) -> Question:
+        # The engine's name for the question of a raw column (issue 15).
+        return self[column]
 
     def __contains__(self, qid: object) -> bool:
         return isinstance(qid, str) and qid in self.state.ids.values()  # type: ignore[attr-defined]
@@ -351,7 +355,8 @@ _NO = frozenset({"non", "no", "faux", "false", "n"})
 
 _LOWER = re.compile(r"^\s*(?:<|≤|moins|less|under|fewer|inf[ée]rieur|jusqu|below|up to)", re.IGNORECASE)
 _UPPER = re.compile(
-    r"^\s*(?:>|≥|plus de|more|over|sup[ée]rieur|au-del[àa]|above)|(?:\+|et plus|ou plus|and over|or more)\s*\w*\s*$",
+    r"^\s*(?:>|≥|plus de|more|over|sup[ée]rieur|au-del[àa]|above)"
+    r"|(?:\+|et plus|ou plus|and over|or more)\s*\w*\s*$",
     re.IGNORECASE,
 )
 
