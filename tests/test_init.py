@@ -191,6 +191,18 @@ def test_a_planted_email_in_an_unnamed_column_makes_it_pii(tmp_path: Path) -> No
     assert SECRET_EMAIL not in all_text(tmp_path / "s")
 
 
+def test_a_typed_other_answer_is_not_copied(tmp_path: Path) -> None:
+    typed = "J'exerce dans un camion itinérant le long de la côte picarde"
+    export = tmp_path / "export.csv"
+    cells = [["Rurale", "Urbaine", "Semi rurale"][i % 3] for i in range(15)] + [typed]
+    export.write_text("\n".join(["Zone d'exercice", *cells]) + "\n", encoding="utf-8")
+    assert init(str(export), "--out", str(tmp_path / "s")).exit_code == 0
+    q = questions(tmp_path / "s")["Zone d'exercice"]
+    assert q["type"] == "single" and len(q["answers"]) == 3
+    text = all_text(tmp_path / "s")
+    assert "camion" not in text and "1 long answer(s) seen once left out" in text
+
+
 def test_google_forms_plan(google_draft: Path) -> None:
     plan = yaml.safe_load((google_draft / "plan.yaml").read_text("utf-8"))
     qs = questions(google_draft)

@@ -398,7 +398,9 @@ def find_group(draft: Draft, column: str, source: Path) -> DraftQuestion:
 
 
 def _check_out(out: Path) -> None:
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+    if out.exists() and not out.is_dir():
+        raise InitError(out, "already exists and is not a folder; choose a new --out folder")
+    if out.exists() and any(out.iterdir()):
         raise InitError(out, "already exists and is not empty; choose a new --out folder")
 
 

@@ -491,19 +491,26 @@ def infer_question(header: str, values: Sequence[Any]) -> DraftQuestion:
     joined = _joined(texts)
     if joined is not None:
         sep, options, typed = joined
-        answers = _answers(options)
+        why = f"guessed multiple: cells hold several of {len(options)} options joined by {sep.strip()!r}"
         if typed:
-            answers[
-                -1
-            ].comment = f"{typed} typed answer(s) ('other') left out: add the options they stand for"
-        return DraftQuestion(
-            header,
-            "multiple",
-            answers,
-            why=f"guessed multiple: cells hold several of {len(options)} options joined by {sep.strip()!r}",
-            encoding="joined",
-            separator=sep,
-        )
+            why += (
+                f"; {typed} typed answer(s) ('other') left out, never copied: add the options they stand for"
+            )
+        return DraftQuestion(header, "multiple", _answers(options), why=why, encoding="joined", separator=sep)
+    # A typed "Other" answer is a respondent's own words: a long answer seen
+    # once is left out (the export then names its row, to code by hand).
+    once = [g for g in groups if g[2] == 1 and n >= 10 and (len(g[0]) > 40 or len(g[0].split()) >= 6)]
+    if once and len(groups) - len(once) >= 2:
+        kept = [g for g in groups if g not in once]
+        q = _categorical(header, [g[0] for g in kept], {g[0]: g[1] for g in kept})
+        left = f"{len(once)} long answer(s) seen once left out, never copied (a typed 'other'?)"
+        q.why = f"{q.why}; {left}" if q.why else f"guessed {q.type}: {left}"
+        return q
+    return _categorical(header, labels, aliases)
+
+
+def _categorical(header: str, labels: list[str], aliases: dict[str, list[str]]) -> DraftQuestion:
+    d = len(labels)
     keys = [normalise_label(lb) for lb in labels]
     if (d <= 2 and all(k in _YES | _NO for k in keys) and not (set(keys) <= _YES or set(keys) <= _NO)) or (
         d == 1 and keys[0] in _YES | _NO
