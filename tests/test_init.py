@@ -99,6 +99,21 @@ def test_dmp_draft_validates_the_export(dmp_draft: Path) -> None:
     assert result.exit_code == 0, result.output
 
 
+def test_pharmacists_example_types(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[1] / "examples" / "pharmacists"
+    result = init(str(root / "responses.csv"), "--out", str(tmp_path / "s"))
+    assert result.exit_code == 0, result.output
+    shipped = yaml.safe_load((root / "study" / "codebook.yaml").read_text("utf-8"))["questions"]
+    drafted = {normalise_header(h): q["type"] for h, q in questions(tmp_path / "s").items()}
+    agree = [q["id"] for q in shipped if drafted[normalise_header(q["text"])] == q["type"]]
+    # q7 ("Moins d'une fois par mois" … "Chaque jour") is a frequency scale in words
+    # the lexicon does not hold: drafted single.
+    assert len(agree) >= 9, agree
+    comments = questions(tmp_path / "s")["Remarques ou suggestions"]
+    assert comments["type"] == "free_text" and "RAS" not in all_text(tmp_path / "s")
+    load_study(tmp_path / "s")
+
+
 # --- a Google-Forms-style CSV ---------------------------------------------------------------
 
 SECRET_EMAIL = "jeanne.secret@example.org"

@@ -395,10 +395,12 @@ def _classes(labels: Sequence[str]) -> list[str] | None:
 
 # --- one column ------------------------------------------------------------------
 
-_FREE_HINT = re.compile(
-    r"precis|commentaire|remarque|suggestion|autre|other|specify|comment|pourquoi|why|expliqu|explain|"
-    r"decri|describe|lesquel|which"
+# Headers that ask for the respondent's own words, whatever the answers look like…
+_FREE_HEADER = re.compile(
+    r"remarque|commentaire|comments|suggestion|precis|specify|expliqu|explain|pourquoi|why"
 )
+# … and words that make many distinct answers free text.
+_FREE_HINT = re.compile(r"autre|other|comment|decri|describe|lesquel|which")
 
 
 def _texts(values: Sequence[Any]) -> list[str]:
@@ -480,7 +482,12 @@ def infer_question(header: str, values: Sequence[Any]) -> DraftQuestion:
     aliases = {g[0]: g[1] for g in groups}
     d = len(groups)
     mean_length = sum(map(len, texts)) / n
-    hint = bool(_FREE_HINT.search(normalise_header(header)))
+    key = normalise_header(header)
+    if _FREE_HEADER.search(key) and d >= 3 and _scale(labels) is None:
+        return DraftQuestion(
+            header, "free_text", why="guessed free_text: the header asks for remarks or details"
+        )
+    hint = bool(_FREE_HINT.search(key) or _FREE_HEADER.search(key))
     if (
         (d > 20 and d >= 0.3 * n)
         or (hint and d >= 0.5 * n and d >= 2)
