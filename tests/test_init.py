@@ -106,9 +106,15 @@ def test_pharmacists_example_types(tmp_path: Path) -> None:
     shipped = yaml.safe_load((root / "study" / "codebook.yaml").read_text("utf-8"))["questions"]
     drafted = {normalise_header(h): q["type"] for h, q in questions(tmp_path / "s").items()}
     agree = [q["id"] for q in shipped if drafted[normalise_header(q["text"])] == q["type"]]
-    # q7 ("Moins d'une fois par mois" … "Chaque jour") is a frequency scale in words
-    # the lexicon does not hold: drafted single.
-    assert len(agree) >= 9, agree
+    assert len(agree) == len(shipped), agree
+    advice = questions(tmp_path / "s")["À quelle fréquence conseillez-vous un vaccin à un patient ?"]
+    assert [a["fr"] for a in advice["answers"]] == [
+        "Moins d’une fois par mois",
+        "Une à trois fois par mois",
+        "Chaque semaine",
+        "Chaque jour",
+    ]
+    assert advice["answers"][0]["code"].startswith("moins_d_une")
     comments = questions(tmp_path / "s")["Remarques ou suggestions"]
     assert comments["type"] == "free_text" and "RAS" not in all_text(tmp_path / "s")
     load_study(tmp_path / "s")

@@ -151,7 +151,8 @@ def _ascii(text: str) -> str:
 
 def slug(text: str, width: int = 28) -> str:
     """ASCII, lowercase words joined by ``_``, cut at a word boundary near ``width``."""
-    words = re.findall(r"[a-z0-9]+", _ascii(str(text)).casefold())
+    plain = str(text).translate({ord(c): " " for c in "’‘ʼ´`«»“”–—"}).replace("œ", "oe").replace("æ", "ae")
+    words = re.findall(r"[a-z0-9]+", _ascii(plain).casefold())
     out = ""
     for word in words:
         candidate = f"{out}_{word}" if out else word

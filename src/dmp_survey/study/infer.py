@@ -376,6 +376,35 @@ def _scale(labels: Sequence[str]) -> tuple[list[str], str, str] | None:
     return None
 
 
+_PERIODS = (
+    (re.compile(r"\b(an|ans|annee|year|years|yearly)\b"), 0.0),
+    (re.compile(r"\b(mois|month|months|monthly)\b"), 1.0),
+    (re.compile(r"\b(semaine|semaines|week|weeks|weekly)\b"), 2.0),
+    (re.compile(r"\b(jour|jours|day|days|daily|quotidien)\b"), 3.0),
+)
+
+
+def _periodic(labels: Sequence[str]) -> list[str] | None:
+    """Frequencies said by their period ("Moins d'une fois par mois", "Une à
+    trois fois par mois", "Chaque semaine", "Chaque jour"), in order."""
+    from .draft import _ascii
+
+    keyed = []
+    for label in labels:
+        text = " ".join(re.findall(r"[a-z0-9]+", _ascii(label).casefold()))
+        rank = next((r for pattern, r in _PERIODS if pattern.search(text)), None)
+        if rank is None:
+            return None
+        if re.search(r"\b(moins|less|fewer|rarely)\b", text):
+            rank -= 0.5
+        elif re.search(r"\b(chaque|tous|toutes|every|plusieurs|several)\b", text):
+            rank += 0.3
+        keyed.append((rank, label))
+    if len(keyed) < 3 or len({r for r, _ in keyed}) != len(keyed):
+        return None
+    return [label for _, label in sorted(keyed)]
+
+
 def _classes(labels: Sequence[str]) -> list[str] | None:
     """Labels such as "< 35 ans", "de 36 à 45 ans", "> 60 ans", in order."""
     if len(labels) < 3:
@@ -541,6 +570,15 @@ def _categorical(header: str, labels: list[str], aliases: dict[str, list[str]]) 
         ordered, kind, why = scale
         return DraftQuestion(
             header, kind, _answers(ordered, aliases), why=f"guessed {kind}: {why}; check the order"
+        )
+    periodic = _periodic(labels)
+    if periodic is not None:
+        return DraftQuestion(
+            header,
+            "ordered",
+            _answers(periodic, aliases),
+            why="guessed ordered: answers look like frequencies by period (month, week, day); "
+            "check the order",
         )
     classes = _classes(labels)
     if classes is not None:
