@@ -315,10 +315,10 @@ def xlsform(path: Path, full: bool) -> Path:
     wb = openpyxl.Workbook()
     survey = wb.active
     survey.title = "survey"
-    survey.append(["type", "name", "label::Français (fr)", "label::English (en)", "relevant"])
+    survey.append(["type", "name", "Label::Français (fr)", "label::English (en)", "relevant"])
     survey.append(["start", "start", None, None, None])
     survey.append(["begin_group", "profil", "Profil", "Profile", None])
-    survey.append(["select_one yn", "vaccine", "Vaccinez-vous ?", "Do you vaccinate?", None])
+    survey.append(["select one yn", "vaccine", "Vaccinez-vous ?", "Do you vaccinate?", None])
     survey.append(["select_one freq", "advice", "Conseillez-vous ?", "Do you advise?", "${vaccine} = 'oui'"])
     survey.append(["note", "info", "Merci", "Thanks", None])
     survey.append(["end_group", None, None, None, None])

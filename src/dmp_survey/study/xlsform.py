@@ -56,7 +56,7 @@ def _sheet(wb: Any, name: str, path: Path) -> list[dict[str, Any]]:
     if name not in titles:
         raise InputError(path, f"no '{name}' sheet; an XLSForm has 'survey' and 'choices' sheets")
     rows = wb[titles[name]].iter_rows(values_only=True)
-    header = [str(h).strip() if h is not None else "" for h in next(rows, ())]
+    header = [str(h).strip().lower() if h is not None else "" for h in next(rows, ())]
     out = []
     for row in rows:
         record = {h: v for h, v in zip(header, row, strict=False) if h and v is not None and str(v).strip()}
@@ -158,6 +158,7 @@ def draft_from_xlsform(path: Path) -> Draft:
     relevants: list[tuple[DraftQuestion, str]] = []
     for line, row in enumerate(survey, 2):
         qtype = " ".join(row.get("type", "").split())
+        qtype = re.sub(r"^select (one|multiple) ", r"select_\1 ", qtype, flags=re.IGNORECASE)
         name = row.get("name", "")
         base = qtype.split(" ")[0].replace(" ", "_").lower() if qtype else ""
         base = {"begin": "begin_group", "end": "end_group"}.get(base, base)
