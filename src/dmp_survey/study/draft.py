@@ -37,6 +37,9 @@ __all__ = [
     "DraftQuestion",
     "InitError",
     "InitResult",
+    "assign_ids",
+    "dedupe_answers",
+    "find_group",
     "guess_choice_type",
     "init_study",
     "make_code",
@@ -45,7 +48,9 @@ __all__ = [
     "render_study",
     "simple_condition",
     "slug",
+    "study_id",
     "write_draft",
+    "yq",
 ]
 
 CATEGORICAL = frozenset({"binary", "single", "ordered", "likert"})
