@@ -105,7 +105,14 @@ def test_pharmacists_example_types(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     shipped = yaml.safe_load((root / "study" / "codebook.yaml").read_text("utf-8"))["questions"]
     drafted = {normalise_header(h): q["type"] for h, q in questions(tmp_path / "s").items()}
-    agree = [q["id"] for q in shipped if drafted[normalise_header(q["text"])] == q["type"]]
+    for q in questions(tmp_path / "s").values():  # per-column multiples: by their columns
+        drafted.update({a["column"]: q["type"] for a in q.get("answers", []) if "column" in a})
+
+    def drafted_type(q: dict[str, Any]) -> str | None:
+        columns = [a["column"] for a in q.get("answers", []) if "column" in a]
+        return drafted.get(columns[0]) if columns else drafted.get(normalise_header(q["text"]))
+
+    agree = [q["id"] for q in shipped if drafted_type(q) == q["type"]]
     assert len(agree) == len(shipped), agree
     advice = questions(tmp_path / "s")["À quelle fréquence conseillez-vous un vaccin à un patient ?"]
     assert [a["fr"] for a in advice["answers"]] == [
