@@ -259,7 +259,9 @@ def reconstruct(
 def init(
     export: Annotated[
         Path | None,
-        typer.Argument(help="Export (.xlsx, .csv or .parquet) to draft from.", show_default=False),
+        typer.Argument(
+            metavar="EXPORT", help="Export (.xlsx, .csv or .parquet) to draft from.", show_default=False
+        ),
     ] = None,
     out: Annotated[Path, typer.Option("--out", metavar="DIR", help="The new study folder.")] = Path("study"),
     group: Annotated[

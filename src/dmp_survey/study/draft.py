@@ -78,11 +78,11 @@ DEFAULT_TIMESTAMP_HEADERS = ("Horodateur", "Timestamp")
 class InitError(DmpSurveyError):
     """A user error of ``dmp-survey init``: the file or folder, and what is wrong."""
 
-    file: Path
+    file: Path | None
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.message}"
+        return f"{self.file}: {self.message}" if self.file is not None else self.message
 
 
 # A condition of a draft, before ids are known: ("in", source key, [codes]),
@@ -485,7 +485,9 @@ def init_study(
     """
     sources = [s for s in (export, xlsform, redcap) if s is not None]
     if len(sources) != 1:
-        raise InitError(out, "give one source: an EXPORT, --from-xlsform FORM.xlsx or --from-redcap DICT.csv")
+        raise InitError(
+            None, "init needs one source: an EXPORT, --from-xlsform FORM.xlsx or --from-redcap DICT.csv"
+        )
     _check_out(out)
     if export is not None:
         from .infer import draft_from_export
