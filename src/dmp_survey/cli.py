@@ -255,6 +255,39 @@ def reconstruct(
     typer.echo(result)
 
 
+@app.command()
+def init(
+    export: Annotated[
+        Path | None,
+        typer.Argument(
+            metavar="EXPORT", help="Export (.xlsx, .csv or .parquet) to draft from.", show_default=False
+        ),
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", metavar="DIR", help="The new study folder.")] = Path("study"),
+    group: Annotated[
+        str | None,
+        typer.Option("--group", metavar="COLUMN", help="A categorical column to compare the others by."),
+    ] = None,
+    from_xlsform: Annotated[
+        Path | None, typer.Option("--from-xlsform", metavar="FORM.xlsx", help="Draft from an XLSForm.")
+    ] = None,
+    from_redcap: Annotated[
+        Path | None,
+        typer.Option("--from-redcap", metavar="DICTIONARY.csv", help="Draft from a REDCap data dictionary."),
+    ] = None,
+    sheet: SheetOpt = None,
+) -> None:
+    """Draft a study folder (study.yaml, codebook.yaml, plan.yaml) from an export, an XLSForm
+    or a REDCap data dictionary; every guess carries a comment to check."""
+    from .study.draft import init_study
+
+    result = _call(
+        lambda: init_study(out, export, xlsform=from_xlsform, redcap=from_redcap, group=group, sheet=sheet)
+    )
+    for line in result.lines():
+        typer.echo(line)
+
+
 def main() -> None:
     """Console-script entry point."""
     try:
