@@ -16,10 +16,6 @@ from dmp_survey.study.folder import load_study, validate_schema
 from dmp_survey.study.yamlfile import read_yaml
 from dmp_survey.text import normalise_header
 
-ENGINE = pytest.mark.xfail(
-    reason="engine support for numeric/multiple/date lands in issue 15's engine commit", strict=False
-)
-
 runner = CliRunner()
 
 
@@ -244,7 +240,6 @@ def test_google_forms_plan(google_draft: Path) -> None:
     assert zone not in rows and qs["Vaccinez-vous ?"]["id"] in rows
 
 
-@ENGINE
 def test_google_forms_draft_loads(google_draft: Path) -> None:
     schema_check(google_draft)
     load_study(google_draft)
@@ -392,7 +387,6 @@ def test_xlsform_numeric_multiple_date_types(tmp_path: Path) -> None:
     assert qs["visit"]["type"] == "date"
 
 
-@ENGINE
 def test_xlsform_full_draft_loads(tmp_path: Path) -> None:
     out = tmp_path / "s"
     assert (
@@ -481,7 +475,6 @@ def test_redcap_numeric_checkbox_date_types(tmp_path: Path) -> None:
     assert "score" not in qs
 
 
-@ENGINE
 def test_redcap_full_draft_loads(tmp_path: Path) -> None:
     out = tmp_path / "s"
     assert (
@@ -509,7 +502,6 @@ def test_redcap_draft_matches_a_raw_export(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
 
 
-@ENGINE
 def test_google_forms_draft_validates_its_export(tmp_path: Path) -> None:
     export = google_csv(tmp_path / "forms.csv")
     assert init(str(export), "--out", str(tmp_path / "s")).exit_code == 0
@@ -518,7 +510,6 @@ def test_google_forms_draft_validates_its_export(tmp_path: Path) -> None:
     assert SECRET_EMAIL not in result.output
 
 
-@ENGINE
 def test_xlsform_draft_validates_a_kobo_export(tmp_path: Path) -> None:
     out = tmp_path / "s"
     assert (
