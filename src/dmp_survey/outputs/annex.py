@@ -359,7 +359,9 @@ def _groups_layout(
     return rows, {1, 3}
 
 
-def family_note(comparison: Comparison, plan: AnalysisPlan, tables: Mapping[str, pd.DataFrame], lang: str) -> str:
+def family_note(
+    comparison: Comparison, plan: AnalysisPlan, tables: Mapping[str, pd.DataFrame], lang: str
+) -> str:
     """The sentence printed under a table: what its p-value columns are and
     the family over which Holm and Benjamini–Hochberg were applied."""
     if comparison.family == "all_tables":
@@ -374,19 +376,33 @@ def family_note(comparison: Comparison, plan: AnalysisPlan, tables: Mapping[str,
         table = tables[comparison.id]
         n = int(table.drop_duplicates("variable")["test_exact"].ne("constant").sum()) if len(table) else 0
         n += sum(1 for r in comparison.rows if r.numeric)
-        family = f"les {n} lignes testées de ce tableau" if lang != "en" else f"the {n} tested rows of this table"
+        family = (
+            f"les {n} lignes testées de ce tableau" if lang != "en" else f"the {n} tested rows of this table"
+        )
+    method = {"holm": "Holm", "fdr_bh": "Benjamini–Hochberg"}.get(str(comparison.posthoc), "")
     if lang == "en":
         note = f"Note: Holm and Benjamini–Hochberg (BH) adjustments over {family}."
         if comparison.kind == "all_groups":
-            note += " Percentages of those who answered; the not-answered row is left out of them and of the tests."
+            note += (
+                " Percentages of those who answered; the not-answered row is left out of them and of the tests."
+            )
         if comparison.posthoc:
-            note += f" Pairwise exact tests between groups ({comparison.posthoc}-adjusted within each question): {comparison.id}_pairwise.csv."
+            note += (
+                f" Pairwise exact tests between groups ({method}-adjusted within each question): "
+                f"{comparison.id}_pairwise.csv."
+            )
         return note
     note = f"Note : ajustements de Holm et de Benjamini–Hochberg (BH) sur {family}."
     if comparison.kind == "all_groups":
-        note += " Pourcentages des répondants à la question ; la ligne « Non renseigné » n'entre ni dans les pourcentages ni dans les tests."
+        note += (
+            " Pourcentages des répondants à la question ; la ligne « Non renseigné » n'entre ni dans les "
+            "pourcentages ni dans les tests."
+        )
     if comparison.posthoc:
-        note += f" Tests exacts deux à deux entre groupes (ajustés par {comparison.posthoc} dans chaque question) : {comparison.id}_pairwise.csv."
+        note += (
+            f" Tests exacts deux à deux entre groupes (ajustés par {method} dans chaque question) : "
+            f"{comparison.id}_pairwise.csv."
+        )
     return note
 
 

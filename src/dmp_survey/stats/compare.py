@@ -214,12 +214,14 @@ def trend_pvalue(table: np.ndarray, ordered_groups: bool) -> PValue | None:
     """The trend test of an ordered question: Cochran–Armitage for two groups
     (2 × k, binomial variance as R's ``prop.trend.test``), linear-by-linear
     association for more groups when the groups are ordered (as
-    ``coin::lbl_test``); equally spaced scores, answers nobody gave dropped.
-    None when it does not apply."""
+    ``coin::lbl_test``); scores 1, 2, … on the answers as the codebook orders
+    them (an answer nobody gave keeps its place on the scale) and on the
+    groups that have answers. None when it does not apply."""
     from .trend import cochran_armitage, linear_by_linear
 
-    t = trim(table)
-    if t.shape[0] < 2 or t.shape[1] < 2:
+    t = np.asarray(table, dtype=np.int64)
+    t = t[t.sum(axis=1) > 0]
+    if t.shape[0] < 2 or int((t.sum(axis=0) > 0).sum()) < 2:
         return None
     if t.shape[0] == 2:
         return PValue(float(cochran_armitage(t).pvalue), "cochran_armitage")
@@ -478,7 +480,11 @@ def all_groups_table(
         modern = modern_statistics(table)
         trend = trend_pvalue(table, ordered_groups) if q.is_ordered else None
         t = trim(table)
-        if comparison.p_value == "chi2_if_expected_ge_5" and min(t.shape) >= 2 and expected_freq(t).min() >= 5:
+        if (
+            comparison.p_value == "chi2_if_expected_ge_5"
+            and min(t.shape) >= 2
+            and expected_freq(t).min() >= 5
+        ):
             primary = PValue(float(chi2_contingency(t, correction=False).pvalue), "pearson_chi2")
         elif comparison.p_value == "spss_crosstabs":
             t = trim(table)

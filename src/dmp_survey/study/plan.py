@@ -296,9 +296,13 @@ def build_plan(doc: YamlFile, codebook: Codebook) -> AnalysisPlan:
         if kind == "pair" and focal == versus:
             raise doc.error((*key, "versus"), "a pair compares two different groups", PlanError)
         if c.get("posthoc") is not None and kind != "all_groups":
-            raise doc.error((*key, "posthoc"), "pairwise post-hoc tests are for all_groups comparisons", PlanError)
+            raise doc.error(
+                (*key, "posthoc"), "pairwise post-hoc tests are for all_groups comparisons", PlanError
+            )
         if c.get("p_value") == "chi2_if_expected_ge_5" and kind != "all_groups":
-            raise doc.error((*key, "p_value"), "chi2_if_expected_ge_5 is a rule of all_groups comparisons", PlanError)
+            raise doc.error(
+                (*key, "p_value"), "chi2_if_expected_ge_5 is a rule of all_groups comparisons", PlanError
+            )
         if c.get("rows") is not None:
             rows = tuple(_row(doc, r, (*key, "rows", j), codebook) for j, r in enumerate(c["rows"]))
             _unique_rows(doc, (*key, "rows"), rows)
