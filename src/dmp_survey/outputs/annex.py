@@ -384,7 +384,8 @@ def family_note(
         note = f"Note: Holm and Benjamini–Hochberg (BH) adjustments over {family}."
         if comparison.kind == "all_groups":
             note += (
-                " Percentages of those who answered; the not-answered row is left out of them and of the tests."
+                " Percentages of those who answered; the not-answered row is left out of them"
+                " and of the tests."
             )
         if comparison.posthoc:
             note += (
