@@ -144,8 +144,8 @@ _NODE_BUDGET: int = 200_000
 _FINAL_BUDGET: int = 30_000_000
 
 # Total work of one exact test, in units of roughly 0.1-0.2 us of CPU on the
-# development machine (one column filling, one past path built, one final
-# completion; a node bound counts 100): the exact test stops, with
+# development machine (one column filling, one final completion; a past path
+# built counts 3, a node bound 100): the exact test stops, with
 # ExactTooLarge, once this is spent, so a refusal costs at most a few
 # seconds (up to ~8 s of CPU measured).
 _WORK_BUDGET: int = 45_000_000
@@ -1203,7 +1203,7 @@ class _Network:
                 cnt = k_keep - k_in
                 total = int(cnt.sum())
                 n_paths += total
-                self._spend(total)
+                self._spend(3 * total)  # built, concatenated, sorted and merged
                 if n_paths > _PATH_BUDGET:
                     raise _OverBudget
                 if total:
