@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from scipy.stats import chi2_contingency, fisher_exact
+from scipy.stats.contingency import odds_ratio
 from statsmodels.stats.contingency_tables import Table2x2
 from statsmodels.stats.multitest import multipletests
 
@@ -54,14 +55,16 @@ def test_constant_row_has_no_statistic_and_is_printed_1():
     assert modern_statistics(np.array([[4, 0], [60, 0]])).exact.test == "constant"
 
 
-def test_modern_statistics_on_2x2_use_statsmodels_and_scipy():
+def test_modern_statistics_on_2x2_use_scipy_conditional_odds_ratio():
     t = np.array([[14, 8], [12, 30]])
     m = modern_statistics(t)
     assert m.exact.test == "fisher_two_sided"
     assert m.exact.value == pytest.approx(fisher_exact(t).pvalue)
-    ref = Table2x2(t.astype(float))
-    assert m.odds_ratio == pytest.approx(ref.oddsratio)
-    assert m.or_ci == pytest.approx(ref.oddsratio_confint())
+    ref = odds_ratio(t, kind="conditional")
+    assert m.odds_ratio == pytest.approx(ref.statistic)
+    assert m.or_ci == pytest.approx(tuple(ref.confidence_interval(0.95)))
+    # Not the sample (Wald) odds ratio a·d/(b·c) of statsmodels' Table2x2.
+    assert m.odds_ratio != pytest.approx(Table2x2(t.astype(float)).oddsratio)
     expected = chi2_contingency(t).expected_freq
     assert m.min_expected == pytest.approx(expected.min())
     assert m.cramers_v == pytest.approx(np.sqrt(chi2_contingency(t, correction=False).statistic / t.sum()))
@@ -74,9 +77,10 @@ def test_modern_statistics_on_larger_tables_are_exact_fisher_freeman_halton():
     assert m.min_expected == pytest.approx(0.5)
 
 
-def test_zero_cell_odds_ratio_stays_finite():
+def test_zero_cell_odds_ratio_is_infinite_not_haldane_corrected():
+    # R: fisher.test(matrix(c(4, 22, 0, 38), 2)) -> estimate Inf, upper bound Inf
     m = modern_statistics(np.array([[4, 0], [22, 38]]))
-    assert np.isfinite(m.odds_ratio) and np.isfinite(m.or_ci[1])
+    assert np.isinf(m.odds_ratio) and np.isinf(m.or_ci[1]) and m.or_ci[0] > 0
 
 
 def test_statistics_tried_lists_every_crosstab_statistic():

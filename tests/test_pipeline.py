@@ -24,6 +24,8 @@ CONTRACT = [
     "data/processed/annex_1.csv",
     "data/processed/annex_2.csv",
     "data/processed/annex_3.csv",
+    "data/processed/by_usage_group.csv",
+    "data/processed/by_usage_group_pairwise.csv",
     "data/processed/comparisons.xlsx",
     "data/processed/comparisons.md",
     "data/processed/pvalue_check.csv",
