@@ -279,6 +279,8 @@ def write_outputs(
             stage("figures", collect)
         if "reports" in parts:
             stage("report", lambda: _write_report(analysis, paths, figures))
+        if job is not None:
+            stage("docx", lambda: _write_docx(analysis, paths, figures))
         if processed:
             stage("manifest", lambda: _write_manifest(analysis, paths, written))
     finally:
@@ -326,6 +328,24 @@ def _write_report(analysis: Analysis, paths: OutputPaths, figures: list[Path]) -
         lang=inputs.lang,
     )
     return write_text(paths.report_html, render_report(data))
+
+
+def _write_docx(analysis: Analysis, paths: OutputPaths, figures: list[Path]) -> Path:
+    from .outputs.docx import write_docx
+
+    inputs = analysis.inputs
+    return write_docx(
+        paths.processed / "results.docx",
+        study=inputs.study,
+        codebook=inputs.codebook,
+        plan=inputs.plan,
+        n_respondents=analysis.coded.n,
+        descriptive=analysis.descriptive,
+        tables=analysis.tables,
+        figures=sorted((int(p.stem.split("_")[1]), p) for p in figures if p.suffix == ".png"),
+        reconstructed=analysis.raw.reconstructed,
+        lang=inputs.lang,
+    )
 
 
 def _notice(analysis: Analysis) -> str:
