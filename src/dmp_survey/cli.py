@@ -246,10 +246,12 @@ def reconstruct(
     old: OldOpt = None,
 ) -> None:
     """Rebuild a respondent-level export from a study's published aggregates."""
+    from .io.paths import check_output_file
     from .publication.reconstruct import rebuild
     from .study.folder import load_study
 
     _no_old(old)
+    _call(lambda: check_output_file(out))
     loaded = _call(lambda: load_study(study))
     result = _call(lambda: rebuild(out, loaded))
     typer.echo(result)

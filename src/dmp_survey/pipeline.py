@@ -449,6 +449,9 @@ def run(
     are left as they were. ``parts`` limits what is written and replaced
     (``dmp-survey figures`` and ``report`` use it).
     """
+    from .io.paths import check_output_root
+
+    check_output_root(root)  # before any analysis: an unusable --out is one line, exit 2
     analysis = analyse(inputs)
     root.mkdir(parents=True, exist_ok=True)
     staging = root / f".dmp-survey-staging-{os.getpid()}"
