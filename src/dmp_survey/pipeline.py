@@ -64,6 +64,7 @@ class Inputs:
     study: Study
     lang: str = "fr"
     sheet: str | None = None
+    csv_dialect: str = "standard"
 
     @property
     def codebook(self) -> Codebook:
@@ -88,9 +89,18 @@ def load_inputs(
     study_dir: Path = DEFAULT_STUDY,
     lang: str = "fr",
     sheet: str | None = None,
+    csv_dialect: str = "standard",
 ) -> Inputs:
     """Load and check the study folder (before the export is read)."""
-    return Inputs(raw_path=raw_path, study=load_study(study_dir), lang=lang, sheet=sheet)
+    from .io.csvdialect import check_csv_dialect
+
+    return Inputs(
+        raw_path=raw_path,
+        study=load_study(study_dir),
+        lang=lang,
+        sheet=sheet,
+        csv_dialect=check_csv_dialect(csv_dialect),
+    )
 
 
 @dataclass(frozen=True)
@@ -202,12 +212,14 @@ def write_outputs(
     inject late failures through it to prove that nothing half-written is
     published).
     """
-    from .io.writers import write_csv, write_parquet
+    from .io.csvdialect import csv_writer
+    from .io.writers import write_parquet
     from .outputs.annex import write_comparisons_markdown, write_comparisons_xlsx
 
     paths = OutputPaths(root)
     inputs = analysis.inputs
     written: list[Path] = []
+    write_csv = csv_writer(inputs.csv_dialect)  # every CSV of the run in its --csv dialect
 
     processed = "processed" in parts
 
@@ -301,7 +313,7 @@ def _provenance(analysis: Analysis) -> dict[str, object]:
         "published_values": {}
         if published is None
         else {p.name: sha256(p) for p in sorted(published.directory.glob("*.csv"))},
-        "options": {"lang": inputs.lang, "sheet": inputs.sheet},
+        "options": {"lang": inputs.lang, "sheet": inputs.sheet, "csv": inputs.csv_dialect},
         "versions": library_versions(),
     }
 
