@@ -148,10 +148,12 @@ def run(
     """
     from .pipeline import load_inputs
     from .pipeline import run as run_pipeline
+    from .progress import with_progress
 
     _no_old(old)
     lang = _lang(lang)
-    analysis = _call(lambda: run_pipeline(load_inputs(raw, study, lang, sheet, csv), out))
+    inputs = _call(lambda: load_inputs(raw, study, lang, sheet, csv))
+    analysis = _call(lambda: with_progress(lambda progress: run_pipeline(inputs, out, progress=progress)))
     typer.echo(f"{analysis.coded.n} respondents; outputs written under {out}")
     if analysis.check is not None:
         typer.echo(analysis.check.summary())

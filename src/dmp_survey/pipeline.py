@@ -202,6 +202,7 @@ def write_outputs(
     root: Path,
     fail_at: str | None = None,
     parts: frozenset[str] = ALL_PARTS,
+    progress: Callable[[str], None] | None = None,
 ) -> list[Path]:
     """Write the outputs of ``analysis`` under ``root`` (DESIGN.md's layout).
 
@@ -210,7 +211,7 @@ def write_outputs(
     drawn into ``root`` even when not selected (the caller publishes only the
     selected directories). ``fail_at`` names a stage at which to raise (tests
     inject late failures through it to prove that nothing half-written is
-    published).
+    published). ``progress(stage)`` is called as each stage starts.
     """
     from .io.csvdialect import csv_writer
     from .io.writers import write_parquet
@@ -228,6 +229,8 @@ def write_outputs(
             return
         if fail_at == name:
             raise RuntimeError(f"injected failure at stage '{name}'")
+        if progress is not None:
+            progress(name)
         result = fn()
         written.extend(result if isinstance(result, list) else [result])
 
@@ -453,23 +456,32 @@ def _publish(staging: Path, root: Path, parts: frozenset[str] = ALL_PARTS) -> No
 
 
 def run(
-    inputs: Inputs, root: Path, fail_at: str | None = None, parts: frozenset[str] = ALL_PARTS
+    inputs: Inputs,
+    root: Path,
+    fail_at: str | None = None,
+    parts: frozenset[str] = ALL_PARTS,
+    progress: Callable[[str], None] | None = None,
 ) -> Analysis:
     """Analyse, write into a staging directory next to the outputs, publish.
 
     On any failure the staging directory is removed and the previous outputs
     are left as they were. ``parts`` limits what is written and replaced
-    (``dmp-survey figures`` and ``report`` use it).
+    (``dmp-survey figures`` and ``report`` use it); ``progress(stage)`` is
+    called as each stage starts.
     """
     from .io.paths import check_output_root
 
     check_output_root(root)  # before any analysis: an unusable --out is one line, exit 2
+    if progress is not None:
+        progress("analyse")
     analysis = analyse(inputs)
     root.mkdir(parents=True, exist_ok=True)
     staging = root / f".dmp-survey-staging-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     try:
-        write_outputs(analysis, staging, fail_at=fail_at, parts=parts)
+        write_outputs(analysis, staging, fail_at=fail_at, parts=parts, progress=progress)
+        if progress is not None:
+            progress("publish")
         _publish(staging, root, parts)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
