@@ -384,6 +384,8 @@ def library_versions(extra: tuple[str, ...] = ()) -> dict[str, str]:
     import platform
     from importlib.metadata import PackageNotFoundError, version
 
+    from .dependencies import runtime_dependencies
+
     out = {"python": platform.python_version()}
     for name in (
         "dmp-survey",
@@ -397,6 +399,12 @@ def library_versions(extra: tuple[str, ...] = ()) -> dict[str, str]:
         "typer",
         "pyyaml",
         "defusedxml",
+        "python-calamine",
+        "jsonschema",
+        "markdown-it-py",
+        "python-docx",
+        # and whatever else pyproject.toml declares (its installed metadata; repeats collapse)
+        *runtime_dependencies(),
         *extra,
     ):
         try:
