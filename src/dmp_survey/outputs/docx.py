@@ -274,7 +274,7 @@ def write_docx(
     doc.add_heading(t["descriptive"], level=1)
     header = [t["question"], t["answer"], t["n"], t["denominator"], t["percent"]]
     rows = [header, *_descriptive_rows(descriptive, codebook, lang, not_published)]
-    _add_table(doc, rows, 9, 2, (6.0, 5.4, 1.4, 2.0, 1.2))
+    _add_table(doc, rows, 9, 2, (5.6, 5.1, 1.4, 2.7, 1.2))
     _note(doc, t["descriptive_note"])
 
     if figures:
