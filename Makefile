@@ -9,23 +9,33 @@ BIN    := $(VENV)/bin
 DMP    := $(BIN)/dmp-survey
 RAW    := data/raw/responses.xlsx
 STAMP  := $(VENV)/.installed
+LOCK   := requirements.lock
 SOURCES   := $(shell find src -name '*.py' -o -name '*.yaml')
 PUBLISHED := $(wildcard src/dmp_survey/studies/*/published/*.csv)
 CHROMIUM  ?= chromium
 
 .DEFAULT_GOAL := help
-.PHONY: help install run figures report report-check check reconstruct test lint bench clean
+.PHONY: help install lock run figures report report-check check reconstruct test lint bench clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_.\/-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-$(STAMP): pyproject.toml
+# Every dependency (runtime and dev) at the version and hashes of requirements.lock,
+# then the package itself without resolving anything (its build backend,
+# setuptools, is in the lock too).
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
-install: $(STAMP) ## Create .venv and install the package with its dev tools
+install: $(STAMP) ## Create .venv and install the package with its dev tools, versions from requirements.lock
+
+lock: ## Regenerate requirements.lock (pinned, hashed; Python 3.11, Linux x86_64) after pyproject.toml's dependencies change
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet 'uv>=0.5,<1'
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes \
+		--python-version 3.11 --python-platform x86_64-unknown-linux-gnu -o $(LOCK)
 
 data/processed/manifest.json: $(STAMP) $(RAW) $(SOURCES) $(PUBLISHED)
 	$(DMP) run $(RAW)

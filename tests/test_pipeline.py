@@ -30,6 +30,7 @@ CONTRACT = [
     "data/processed/comparisons.md",
     "data/processed/pvalue_check.csv",
     "data/processed/audit.csv",
+    "data/processed/results.docx",
     "data/processed/manifest.json",
     "reports/report.html",
     *[f"figures/figure_{n:02d}.{ext}" for n in range(1, 17) for ext in ("png", "svg")],

@@ -260,6 +260,13 @@ def _text_of(path: Path) -> str:
         parts = [str(v) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row if v]
         parts += [str(wb.properties.title or ""), str(wb.properties.description or "")]
         return "\n".join(parts)
+    if path.suffix == ".docx":
+        from docx import Document
+
+        doc = Document(str(path))
+        parts = [p.text for p in doc.paragraphs]
+        parts += [c.text for t in doc.tables for row in t.rows for c in row.cells]
+        return "\n".join([*parts, str(doc.core_properties.title)])
     text = path.read_text(encoding="utf-8")
     # Embedded images are base64 noise, not words.
     return re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", text)
@@ -282,6 +289,7 @@ def test_the_example_study_runs_in_both_languages_with_no_dmp_word(example_runs)
             "numeric.csv",
             "responses.csv",
             "responses.parquet",
+            "results.docx",
         ]
         assert len(list((root / "figures").glob("figure_*.png"))) == 12
         for path in [

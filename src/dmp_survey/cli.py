@@ -31,7 +31,7 @@ T = TypeVar("T")
 
 RawArg = Annotated[
     Path,
-    typer.Argument(help="Questionnaire export (.xlsx, .csv or .parquet).", show_default=False),
+    typer.Argument(metavar="RAW", help="Questionnaire export (.xlsx, .csv or .parquet).", show_default=False),
 ]
 StudyOpt = Annotated[
     Path,
@@ -43,7 +43,9 @@ StudyOpt = Annotated[
         show_default=False,
     ),
 ]
-SheetOpt = Annotated[str | None, typer.Option("--sheet", help="Worksheet to read (default: the first).")]
+SheetOpt = Annotated[
+    str | None, typer.Option("--sheet", metavar="SHEET", help="Worksheet to read (default: the first).")
+]
 # The options of the single-study days: kept so that an old command line gets
 # one clear line saying what replaced them.
 _REPLACED = "replaced by --study DIR (a folder holding codebook.yaml, plan.yaml, published/)"
@@ -52,7 +54,18 @@ OldOpt = Annotated[
     typer.Option("--codebook", "--plan", "--published", hidden=True, metavar="PATH"),
 ]
 OutOpt = Annotated[Path, typer.Option("--out", metavar="DIR", help="Root folder of the outputs.")]
-LangOpt = Annotated[str, typer.Option("--lang", help="Language of labels, captions and report: fr or en.")]
+LangOpt = Annotated[
+    str, typer.Option("--lang", metavar="fr|en", help="Language of labels, captions and report: fr or en.")
+]
+CsvOpt = Annotated[
+    str,
+    typer.Option(
+        "--csv",
+        metavar="DIALECT",
+        help="CSV outputs: standard (UTF-8, comma, decimal point) or excel-fr "
+        "(semicolon, decimal comma, UTF-8 with BOM).",
+    ),
+]
 
 
 @contextmanager
@@ -99,7 +112,10 @@ def validate(
     sheet: SheetOpt = None,
     old: OldOpt = None,
 ) -> None:
-    """Check the study folder, then ingest and code an export; print what was found, or the first problem."""
+    """Check the study folder, then ingest and code an export; print what was found, or the first problem.
+
+    Example: dmp-survey validate export.csv --study my-study
+    """
     from .io.validation import validate as run_validation
     from .study.folder import load_study
 
@@ -123,15 +139,21 @@ def run(
     study: StudyOpt = DEFAULT_STUDY,
     lang: LangOpt = "fr",
     sheet: SheetOpt = None,
+    csv: CsvOpt = "standard",
     old: OldOpt = None,
 ) -> None:
-    """Regenerate every output from an export; previous outputs are replaced only on success."""
+    """Regenerate every output from an export; previous outputs are replaced only on success.
+
+    Example: dmp-survey run export.csv --study my-study --out results --lang en
+    """
     from .pipeline import load_inputs
     from .pipeline import run as run_pipeline
+    from .progress import with_progress
 
     _no_old(old)
     lang = _lang(lang)
-    analysis = _call(lambda: run_pipeline(load_inputs(raw, study, lang, sheet), out))
+    inputs = _call(lambda: load_inputs(raw, study, lang, sheet, csv))
+    analysis = _call(lambda: with_progress(lambda progress: run_pipeline(inputs, out, progress=progress)))
     typer.echo(f"{analysis.coded.n} respondents; outputs written under {out}")
     if analysis.check is not None:
         typer.echo(analysis.check.summary())
@@ -145,13 +167,14 @@ def _partial(
     sheet: str | None,
     parts: frozenset[str],
     old: Path | None,
+    csv: str = "standard",
 ) -> None:
     from .pipeline import load_inputs
     from .pipeline import run as run_pipeline
 
     _no_old(old)
     lang = _lang(lang)
-    _call(lambda: run_pipeline(load_inputs(raw, study, lang, sheet), out, parts=parts))
+    _call(lambda: run_pipeline(load_inputs(raw, study, lang, sheet, csv), out, parts=parts))
     typer.echo(f"{', '.join(sorted(parts))} written under {out}")
 
 
@@ -162,10 +185,14 @@ def figures(
     study: StudyOpt = DEFAULT_STUDY,
     lang: LangOpt = "fr",
     sheet: SheetOpt = None,
+    csv: CsvOpt = "standard",
     old: OldOpt = None,
 ) -> None:
-    """Regenerate the plan's figures only (figures/figure_NN.png and .svg)."""
-    _partial(raw, out, study, lang, sheet, frozenset({"figures"}), old)
+    """Regenerate the plan's figures only (figures/figure_NN.png and .svg).
+
+    Example: dmp-survey figures export.xlsx --study my-study --out results
+    """
+    _partial(raw, out, study, lang, sheet, frozenset({"figures"}), old, csv)
 
 
 @app.command()
@@ -175,10 +202,14 @@ def report(
     study: StudyOpt = DEFAULT_STUDY,
     lang: LangOpt = "fr",
     sheet: SheetOpt = None,
+    csv: CsvOpt = "standard",
     old: OldOpt = None,
 ) -> None:
-    """Regenerate the HTML report only (reports/report.html)."""
-    _partial(raw, out, study, lang, sheet, frozenset({"reports"}), old)
+    """Regenerate the HTML report only (reports/report.html).
+
+    Example: dmp-survey report export.xlsx --study my-study --out results --lang en
+    """
+    _partial(raw, out, study, lang, sheet, frozenset({"reports"}), old, csv)
 
 
 @app.command()
@@ -188,15 +219,19 @@ def verify(
     study: StudyOpt = DEFAULT_STUDY,
     lang: LangOpt = "fr",
     sheet: SheetOpt = None,
+    csv: CsvOpt = "standard",
     old: OldOpt = None,
 ) -> None:
-    """Rerun into a temporary folder and report every output whose hash differs from the manifest."""
+    """Rerun into a temporary folder and report every output whose hash differs from the manifest.
+
+    Example: dmp-survey verify export.xlsx --study my-study --out results (with the options of the run)
+    """
     from .pipeline import load_inputs
     from .pipeline import verify as verify_outputs
 
     _no_old(old)
     lang = _lang(lang)
-    problems = _call(lambda: verify_outputs(load_inputs(raw, study, lang, sheet), out))
+    problems = _call(lambda: verify_outputs(load_inputs(raw, study, lang, sheet, csv), out))
     for line in problems:
         typer.echo(line)
     if problems:
@@ -207,13 +242,19 @@ def verify(
 @app.command()
 def check(
     raw: Annotated[
-        Path, typer.Argument(help="Export to check (default: the shipped export).", show_default=False)
+        Path,
+        typer.Argument(
+            metavar="RAW", help="Export to check (default: the shipped export).", show_default=False
+        ),
     ] = DEFAULT_RAW,
     study: StudyOpt = DEFAULT_STUDY,
     old: OldOpt = None,
 ) -> None:
     """Check the comparison p-values against the published ones, on the export and on
-    the published counts; exit 1 on any unexpected result."""
+    the published counts; exit 1 on any unexpected result.
+
+    Example: dmp-survey check data/raw/responses.xlsx
+    """
     from .pipeline import analyse, check_published_counts, load_inputs
 
     _no_old(old)
@@ -245,11 +286,16 @@ def reconstruct(
     study: StudyOpt = DEFAULT_STUDY,
     old: OldOpt = None,
 ) -> None:
-    """Rebuild a respondent-level export from a study's published aggregates."""
+    """Rebuild a respondent-level export from a study's published aggregates.
+
+    Example: dmp-survey reconstruct --out rebuilt.xlsx
+    """
+    from .io.paths import check_output_file
     from .publication.reconstruct import rebuild
     from .study.folder import load_study
 
     _no_old(old)
+    _call(lambda: check_output_file(out))
     loaded = _call(lambda: load_study(study))
     result = _call(lambda: rebuild(out, loaded))
     typer.echo(result)

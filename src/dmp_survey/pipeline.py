@@ -64,6 +64,7 @@ class Inputs:
     study: Study
     lang: str = "fr"
     sheet: str | None = None
+    csv_dialect: str = "standard"
 
     @property
     def codebook(self) -> Codebook:
@@ -88,9 +89,18 @@ def load_inputs(
     study_dir: Path = DEFAULT_STUDY,
     lang: str = "fr",
     sheet: str | None = None,
+    csv_dialect: str = "standard",
 ) -> Inputs:
     """Load and check the study folder (before the export is read)."""
-    return Inputs(raw_path=raw_path, study=load_study(study_dir), lang=lang, sheet=sheet)
+    from .io.csvdialect import check_csv_dialect
+
+    return Inputs(
+        raw_path=raw_path,
+        study=load_study(study_dir),
+        lang=lang,
+        sheet=sheet,
+        csv_dialect=check_csv_dialect(csv_dialect),
+    )
 
 
 @dataclass(frozen=True)
@@ -232,6 +242,7 @@ def write_outputs(
     root: Path,
     fail_at: str | None = None,
     parts: frozenset[str] = ALL_PARTS,
+    progress: Callable[[str], None] | None = None,
 ) -> list[Path]:
     """Write the outputs of ``analysis`` under ``root`` (DESIGN.md's layout).
 
@@ -240,14 +251,16 @@ def write_outputs(
     drawn into ``root`` even when not selected (the caller publishes only the
     selected directories). ``fail_at`` names a stage at which to raise (tests
     inject late failures through it to prove that nothing half-written is
-    published).
+    published). ``progress(stage)`` is called as each stage starts.
     """
-    from .io.writers import write_csv, write_parquet
+    from .io.csvdialect import csv_writer
+    from .io.writers import write_parquet
     from .outputs.annex import write_comparisons_markdown, write_comparisons_xlsx
 
     paths = OutputPaths(root)
     inputs = analysis.inputs
     written: list[Path] = []
+    write_csv = csv_writer(inputs.csv_dialect)  # every CSV of the run in its --csv dialect
 
     processed = "processed" in parts
 
@@ -256,6 +269,8 @@ def write_outputs(
             return
         if fail_at == name:
             raise RuntimeError(f"injected failure at stage '{name}'")
+        if progress is not None:
+            progress(name)
         result = fn()
         written.extend(result if isinstance(result, list) else [result])
 
@@ -344,6 +359,8 @@ def write_outputs(
             stage("figures", collect)
         if "reports" in parts:
             stage("report", lambda: _write_report(analysis, paths, figures))
+        if job is not None:
+            stage("docx", lambda: _write_docx(analysis, paths, figures))
         if processed:
             stage("manifest", lambda: _write_manifest(analysis, paths, written))
     finally:
@@ -364,7 +381,7 @@ def _provenance(analysis: Analysis) -> dict[str, object]:
         "published_values": {}
         if published is None
         else {p.name: sha256(p) for p in sorted(published.directory.glob("*.csv"))},
-        "options": {"lang": inputs.lang, "sheet": inputs.sheet},
+        "options": {"lang": inputs.lang, "sheet": inputs.sheet, "csv": inputs.csv_dialect},
         "versions": library_versions(),
     }
 
@@ -395,6 +412,25 @@ def _write_report(analysis: Analysis, paths: OutputPaths, figures: list[Path]) -
     return write_text(paths.report_html, render_report(data))
 
 
+def _write_docx(analysis: Analysis, paths: OutputPaths, figures: list[Path]) -> Path:
+    from .outputs.docx import write_docx
+
+    inputs = analysis.inputs
+    return write_docx(
+        paths.processed / "results.docx",
+        study=inputs.study,
+        codebook=inputs.codebook,
+        plan=inputs.plan,
+        n_respondents=analysis.coded.n,
+        descriptive=analysis.descriptive,
+        tables=analysis.tables,
+        figures=sorted((int(p.stem.split("_")[1]), p) for p in figures if p.suffix == ".png"),
+        reconstructed=analysis.raw.reconstructed,
+        lang=inputs.lang,
+        numeric_tables=analysis.numeric_tables,
+    )
+
+
 def _notice(analysis: Analysis) -> str:
     if not analysis.raw.reconstructed:
         return ""
@@ -416,6 +452,8 @@ def library_versions(extra: tuple[str, ...] = ()) -> dict[str, str]:
     import platform
     from importlib.metadata import PackageNotFoundError, version
 
+    from .dependencies import runtime_dependencies
+
     out = {"python": platform.python_version()}
     for name in (
         "dmp-survey",
@@ -429,6 +467,12 @@ def library_versions(extra: tuple[str, ...] = ()) -> dict[str, str]:
         "typer",
         "pyyaml",
         "defusedxml",
+        "python-calamine",
+        "jsonschema",
+        "markdown-it-py",
+        "python-docx",
+        # and whatever else pyproject.toml declares (its installed metadata; repeats collapse)
+        *runtime_dependencies(),
         *extra,
     ):
         try:
@@ -488,20 +532,32 @@ def _publish(staging: Path, root: Path, parts: frozenset[str] = ALL_PARTS) -> No
 
 
 def run(
-    inputs: Inputs, root: Path, fail_at: str | None = None, parts: frozenset[str] = ALL_PARTS
+    inputs: Inputs,
+    root: Path,
+    fail_at: str | None = None,
+    parts: frozenset[str] = ALL_PARTS,
+    progress: Callable[[str], None] | None = None,
 ) -> Analysis:
     """Analyse, write into a staging directory next to the outputs, publish.
 
     On any failure the staging directory is removed and the previous outputs
     are left as they were. ``parts`` limits what is written and replaced
-    (``dmp-survey figures`` and ``report`` use it).
+    (``dmp-survey figures`` and ``report`` use it); ``progress(stage)`` is
+    called as each stage starts.
     """
+    from .io.paths import check_output_root
+
+    check_output_root(root)  # before any analysis: an unusable --out is one line, exit 2
+    if progress is not None:
+        progress("analyse")
     analysis = analyse(inputs)
     root.mkdir(parents=True, exist_ok=True)
     staging = root / f".dmp-survey-staging-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     try:
-        write_outputs(analysis, staging, fail_at=fail_at, parts=parts)
+        write_outputs(analysis, staging, fail_at=fail_at, parts=parts, progress=progress)
+        if progress is not None:
+            progress("publish")
         _publish(staging, root, parts)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -79,10 +79,19 @@ def write_json(path: Path, data: Any) -> Path:
     return write_text(path, json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
 
 
-def write_csv(path: Path, frame: pd.DataFrame, float_format: str = "%.10g") -> Path:
+def write_csv(
+    path: Path,
+    frame: pd.DataFrame,
+    float_format: str = "%.10g",
+    *,
+    sep: str = ",",
+    decimal: str = ".",
+    encoding: str = "utf-8",
+) -> Path:
     """UTF-8 CSV, ``,`` separated, ``\\n`` line ends, floats to 10 significant
     digits (enough to reproduce every printed value, stable across platforms),
-    text cells escaped against formula injection."""
+    text cells escaped against formula injection. ``sep``, ``decimal`` and
+    ``encoding`` make the other dialects (:mod:`dmp_survey.io.csvdialect`)."""
     out = frame.copy()
     for column in out.columns:
         if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
@@ -92,7 +101,15 @@ def write_csv(path: Path, frame: pd.DataFrame, float_format: str = "%.10g") -> P
             escaped = pd.array([_csv_text(u) for u in uniques] + [None], dtype=object)
             out[column] = pd.Series(escaped[codes], index=out.index, dtype=object)
     path.parent.mkdir(parents=True, exist_ok=True)
-    out.to_csv(path, index=False, encoding="utf-8", lineterminator="\n", float_format=float_format)
+    out.to_csv(
+        path,
+        index=False,
+        sep=sep,
+        decimal=decimal,
+        encoding=encoding,
+        lineterminator="\n",
+        float_format=float_format,
+    )
     return path
 
 

@@ -1,0 +1,342 @@
+"""``results.docx``: the results a thesis author pastes into Word.
+
+The study title and the number of respondents, the descriptive table
+(question, answer, n, denominator, %), the figures as inline pictures with
+their caption as editable text below them, and every comparison as a real
+Word table (laid out by :func:`~dmp_survey.outputs.annex.comparison_layout`,
+its header row repeated on every page) followed by a footnote naming its tests
+and the multiplicity family. In the run's language (fr or en).
+
+Written with python-docx; the same inputs give the same bytes: the core
+properties carry :data:`~dmp_survey.io.writers.FIXED_TIMESTAMP` and the zip is
+rewritten by :func:`~dmp_survey.io.writers.normalise_xlsx` (an OOXML
+normaliser: fixed entry dates, order and permissions).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..io.writers import FIXED_TIMESTAMP, normalise_xlsx
+from ..stats.describe import MISSING
+from ..study.codebook import Codebook
+from ..study.folder import Study
+from ..study.plan import AnalysisPlan, Comparison
+from .annex import SHORT_TESTS, comparison_layout, family_note
+
+__all__ = ["write_docx"]
+
+_T = {
+    "fr": {
+        "respondents": "{n} répondants.",
+        "descriptive": "Analyse descriptive",
+        "figures": "Figures",
+        "comparisons": "Comparaisons",
+        "question": "Question",
+        "answer": "Réponse",
+        "n": "n",
+        "denominator": "Dénominateur",
+        "percent": "%",
+        "missing": "(sans réponse)",
+        "descriptive_note": "Pourcentages calculés parmi les répondants à qui la question a été posée "
+        "(dénominateur).",
+        "tests": "Tests : {primary} (p, convention du plan) ; {exact} (p exacte bilatérale).",
+        "not_published": "non publié — reconstitué",
+        "not_published_real": "non publié dans {source}",
+    },
+    "en": {
+        "respondents": "{n} respondents.",
+        "descriptive": "Descriptive analysis",
+        "figures": "Figures",
+        "comparisons": "Comparisons",
+        "question": "Question",
+        "answer": "Answer",
+        "n": "n",
+        "denominator": "Denominator",
+        "percent": "%",
+        "missing": "(no answer)",
+        "descriptive_note": "Percentages among the respondents the question was asked to (denominator).",
+        "tests": "Tests: {primary} (p, the plan's convention); {exact} (exact two-sided p).",
+        "not_published": "not published — reconstructed",
+        "not_published_real": "not published in {source}",
+    },
+}
+
+_LANG_TAG = {"fr": "fr-FR", "en": "en-GB"}
+_FONT = "Times New Roman"
+
+
+def _number(value: float, lang: str) -> str:
+    text = f"{value:.1f}"
+    return text.replace(".", ",") if lang == "fr" else text
+
+
+def _descriptive_rows(
+    descriptive: pd.DataFrame, codebook: Codebook, lang: str, not_published: str
+) -> list[list[str]]:
+    """Question (named once per block), answer, n, denominator, %; the
+    "(missing)" row only when someone asked left the question blank."""
+    t = _T[lang]
+    rows: list[list[str]] = []
+    previous = None
+    for r in descriptive.itertuples(index=False):
+        if r.level == MISSING and r.n == 0:
+            continue
+        if r.variable in codebook:
+            q = codebook[r.variable]
+            name = f"{q.number} {q.label(lang)}"
+            level = q.answer(r.level).label(lang) if r.level in q.codes else str(r.level)
+            if not q.published:
+                name += f" ({not_published})"
+        else:
+            d = codebook.derived_variable(r.variable)
+            name = d.en if lang == "en" else d.fr
+            level = d.level(r.level).label(lang) if r.level in d.codes else str(r.level)
+        if r.level == MISSING:
+            level = t["missing"]
+        pct = "" if pd.isna(r.percent) else _number(r.percent, lang)
+        rows.append([name if name != previous else "", level, str(r.n), str(r.denominator), pct])
+        previous = name
+    return rows
+
+
+def _tests_note(
+    table: pd.DataFrame,
+    comparison: Comparison,
+    plan: AnalysisPlan,
+    tables: dict[str, pd.DataFrame],
+    numeric: pd.DataFrame | None,
+    lang: str,
+) -> str:
+    def names(frame: pd.DataFrame, column: str) -> list[str]:
+        if frame is None or not len(frame):
+            return []
+        return [str(v) for v in frame.drop_duplicates("variable")[column] if pd.notna(v)]
+
+    primary = list(dict.fromkeys(names(table, "test") + names(numeric, "test")))
+    exact = list(dict.fromkeys(names(table, "test_exact")))
+    text = _T[lang]["tests"].format(
+        primary=", ".join(SHORT_TESTS[lang].get(v, v) for v in primary),
+        exact=", ".join(SHORT_TESTS[lang].get(v, v) for v in exact),
+    )
+    # The multiplicity family, as under the table in the report and workbook.
+    return f"{text} {family_note(comparison, plan, tables, lang)}"
+
+
+def _comparison_rows(
+    table: pd.DataFrame,
+    comparison: Comparison,
+    codebook: Codebook,
+    lang: str,
+    numeric: pd.DataFrame | None = None,
+) -> tuple[str, list[list[str]]]:
+    """The heading and the rows (header first) of one comparison, without the
+    empty spacer column the spreadsheet keeps between the two views."""
+    rows, _bold = comparison_layout(table, comparison, codebook, lang, numeric)
+    title, _blank, header, *body = rows
+    width = len(header)
+    keep = [i for i, h in enumerate(header) if i == 0 or str(h) != ""]
+    out = []
+    for row in [header, *body]:
+        padded = [("" if v is None else str(v)) for v in row] + [""] * (width - len(row))
+        out.append([padded[i] for i in keep])
+    return str(title[0]), out
+
+
+def _set_repeat_header(row: Any) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    tr_pr = row._tr.get_or_add_trPr()
+    for tag in ("w:cantSplit", "w:tblHeader"):
+        element = OxmlElement(tag)
+        element.set(qn("w:val"), "true")
+        tr_pr.append(element)
+
+
+def _cant_split(row: Any) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    element = OxmlElement("w:cantSplit")
+    element.set(qn("w:val"), "true")
+    row._tr.get_or_add_trPr().append(element)
+
+
+def _add_table(
+    doc: Any,
+    rows: Sequence[Sequence[str]],
+    font_pt: float,
+    numeric_from: int,
+    widths_cm: Sequence[float],
+    bold_row: Any = None,
+) -> Any:
+    """A grid table: the first row a bold header repeated on every page;
+    columns from ``numeric_from`` on centred, widths in cm."""
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm, Pt
+
+    table = doc.add_table(rows=len(rows), cols=len(rows[0]))
+    table.style = doc.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    for column, width in zip(table.columns, widths_cm, strict=True):
+        column.width = Cm(width)
+    for r, (row, values) in enumerate(zip(table.rows, rows, strict=True)):
+        if r == 0:
+            _set_repeat_header(row)
+        else:
+            _cant_split(row)
+        bold = r == 0 or (bold_row is not None and bold_row(values))
+        for c, (cell, value) in enumerate(zip(row.cells, values, strict=True)):
+            cell.width = Cm(widths_cm[c])
+            paragraph = cell.paragraphs[0]
+            paragraph.paragraph_format.space_after = Pt(0)
+            paragraph.paragraph_format.space_before = Pt(0)
+            if c >= numeric_from:
+                paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            run = paragraph.add_run(value)
+            run.font.size = Pt(font_pt)
+            run.bold = bold
+    return table
+
+
+def _note(doc: Any, text: str) -> None:
+    from docx.shared import Pt
+
+    paragraph = doc.add_paragraph()
+    paragraph.paragraph_format.space_before = Pt(3)
+    run = paragraph.add_run(text)
+    run.italic = True
+    run.font.size = Pt(9)
+
+
+def _set_language_and_font(doc: Any, lang: str) -> None:
+    """The document's default language (spell-checking) and a thesis font."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    normal = doc.styles["Normal"]
+    normal.font.name = _FONT
+    normal.font.size = Pt(11)
+    r_pr = normal.element.get_or_add_rPr()
+    fonts = r_pr.find(qn("w:rFonts"))
+    if fonts is not None:
+        fonts.set(qn("w:eastAsia"), _FONT)
+    for existing in r_pr.findall(qn("w:lang")):
+        r_pr.remove(existing)
+    language = OxmlElement("w:lang")
+    language.set(qn("w:val"), _LANG_TAG[lang])
+    language.set(qn("w:eastAsia"), _LANG_TAG[lang])
+    r_pr.append(language)
+
+
+def _landscape(section: Any) -> None:
+    from docx.enum.section import WD_ORIENT
+
+    width, height = section.page_width, section.page_height
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = max(width, height), min(width, height)
+
+
+def write_docx(
+    path: Path,
+    *,
+    study: Study,
+    codebook: Codebook,
+    plan: AnalysisPlan,
+    n_respondents: int,
+    descriptive: pd.DataFrame,
+    tables: dict[str, pd.DataFrame],
+    figures: Sequence[tuple[int, Path]],
+    reconstructed: bool = False,
+    lang: str = "fr",
+    numeric_tables: dict[str, pd.DataFrame] | None = None,
+) -> Path:
+    """Write ``results.docx`` and return its path.
+
+    ``figures`` are (figure number, PNG path) pairs of the figures drawn in the
+    same run; ``tables`` maps comparison id → table, laid out in the plan's
+    order. Same inputs, same bytes.
+    """
+    from docx import Document
+    from docx.enum.section import WD_SECTION
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm, Pt
+
+    t = _T[lang]
+    source = study.texts.source_name(lang)
+    not_published = t["not_published"] if reconstructed else t["not_published_real"].format(source=source)
+    doc = Document()
+    _set_language_and_font(doc, lang)
+    section = doc.sections[0]
+    section.page_width, section.page_height = Cm(21), Cm(29.7)  # A4
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, side, Cm(2.5))
+
+    title = study.texts.get("title", lang)
+    doc.add_heading(title, level=0)
+    doc.add_paragraph(t["respondents"].format(n=n_respondents))
+    notice = study.texts.get("reconstructed_notice", lang)
+    if reconstructed and notice:
+        paragraph = doc.add_paragraph()
+        paragraph.add_run(" ".join(notice.split()).replace("**", "").replace("`", "")).bold = True
+
+    doc.add_heading(t["descriptive"], level=1)
+    header = [t["question"], t["answer"], t["n"], t["denominator"], t["percent"]]
+    rows = [header, *_descriptive_rows(descriptive, codebook, lang, not_published)]
+    _add_table(doc, rows, 9, 2, (5.6, 5.1, 1.4, 2.7, 1.2))
+    _note(doc, t["descriptive_note"])
+
+    if figures:
+        doc.add_heading(t["figures"], level=1)
+        by_number = {f.number: f for f in plan.figures}
+        for number, png in figures:
+            fig = by_number[number]
+            picture = doc.add_paragraph()
+            picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            picture.paragraph_format.keep_with_next = True
+            picture.add_run().add_picture(str(png), width=Cm(15))
+            caption = doc.add_paragraph(style="Caption")
+            caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            caption.add_run(fig.title(lang))
+            if fig.variable in codebook and not codebook[fig.variable].published:
+                caption.add_run(f" ({not_published})").italic = True
+            if fig.note:
+                caption.add_run(f" {fig.note}").font.size = Pt(8)
+
+    if plan.comparisons:
+        # Comparisons are wide: a landscape section of their own.
+        section = doc.add_section(WD_SECTION.NEW_PAGE)
+        _landscape(section)
+        doc.add_heading(t["comparisons"], level=1)
+        for comparison in plan.comparisons:
+            table = tables[comparison.id]
+            numeric = (numeric_tables or {}).get(comparison.id)
+            heading, rows = _comparison_rows(table, comparison, codebook, lang, numeric)
+            doc.add_heading(heading, level=2).paragraph_format.keep_with_next = True
+            # A4 landscape less its margins: a wide first column, the others shared.
+            rest = (29.7 - 5.0 - 4.2) / (len(rows[0]) - 1)
+            widths = (4.2, *([rest] * (len(rows[0]) - 1)))
+            _add_table(doc, rows, 7.5, 1, widths, bold_row=lambda values: not values[0].startswith("- "))
+            _note(doc, _tests_note(table, comparison, plan, tables, numeric, lang))
+
+    core = doc.core_properties
+    fixed = dt.datetime(*FIXED_TIMESTAMP)
+    core.author = core.last_modified_by = "dmp-survey"
+    core.title = title
+    core.language = _LANG_TAG[lang]
+    core.created = core.modified = fixed
+    core.last_printed = fixed
+    core.revision = 1
+    core.comments = ""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    doc.save(str(path))
+    return normalise_xlsx(path)

@@ -1,0 +1,71 @@
+"""`--csv excel-fr` (issue 17): every CSV of the run in the French spreadsheet
+dialect, the same data as the standard one; the manifest records it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from dmp_survey.cli import app
+from dmp_survey.config import DEFAULT_RAW
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def excel_fr_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("excel-fr")
+    result = runner.invoke(app, ["run", str(DEFAULT_RAW), "--out", str(root), "--csv", "excel-fr"])
+    assert result.exit_code == 0, result.output
+    return root
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_every_csv_reads_back_equal_to_the_standard_one(shipped_run, excel_fr_run):
+    standard = sorted((shipped_run / "data/processed").glob("*.csv"))
+    assert len(standard) == 7
+    for path in standard:
+        fr = excel_fr_run / "data/processed" / path.name
+        raw = fr.read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf"), path.name  # UTF-8 with BOM
+        assert raw.split(b"\n", 1)[0].count(b";") > 0, path.name
+        expected = pd.read_csv(path)
+        got = pd.read_csv(fr, sep=";", decimal=",", encoding="utf-8-sig")
+        pd.testing.assert_frame_equal(got, expected, check_exact=True, obj=path.name)
+
+
+def test_decimal_comma_and_the_manifest_records_the_dialect(shipped_run, excel_fr_run):
+    text = (excel_fr_run / "data/processed/descriptive.csv").read_text(encoding="utf-8-sig")
+    assert text.splitlines()[0] == "variable;level;n;denominator;percent;ci_low;ci_high"
+    assert any(",".join(["57", "8125"]) in line for line in text.splitlines())  # 37/64 = 57,8125 %
+    manifest = json.loads((excel_fr_run / "data/processed/manifest.json").read_text(encoding="utf-8"))
+    assert manifest["options"]["csv"] == "excel-fr"
+    standard = json.loads((shipped_run / "data/processed/manifest.json").read_text(encoding="utf-8"))
+    assert standard["options"]["csv"] == "standard"
+    # Only the CSV files differ, and the report whose provenance names the option.
+    differ = {rel for rel, digest in manifest["outputs"].items() if standard["outputs"][rel] != digest}
+    assert differ == {rel for rel in manifest["outputs"] if rel.endswith(".csv")} | {"reports/report.html"}
+    assert _sha(excel_fr_run / "data/processed/results.docx") == _sha(
+        shipped_run / "data/processed/results.docx"
+    )
+
+
+def test_an_unknown_dialect_is_one_line_and_exit_2(tmp_path):
+    result = runner.invoke(app, ["run", str(DEFAULT_RAW), "--out", str(tmp_path), "--csv", "excel"])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "error: --csv must be one of standard, excel-fr, not 'excel'"
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", ["figures", "report", "verify"])
+def test_the_other_commands_take_the_option(command):
+    result = runner.invoke(app, [command, "--help"], env={"COLUMNS": "160"})
+    assert result.exit_code == 0 and "--csv" in result.output and "excel-fr" in result.output

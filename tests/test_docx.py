@@ -1,0 +1,119 @@
+"""results.docx (issue 17): read back with python-docx, in both languages, same bytes twice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from docx import Document
+from docx.enum.shape import WD_INLINE_SHAPE
+from docx.oxml.ns import qn
+
+from dmp_survey.config import DEFAULT_RAW
+from dmp_survey.outputs.annex import comparison_layout
+from dmp_survey.outputs.docx import write_docx
+from dmp_survey.pipeline import Analysis, analyse, load_inputs, run
+
+DOCX = Path("data/processed/results.docx")
+
+
+@pytest.fixture(scope="module")
+def english_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("run-en")
+    run(load_inputs(DEFAULT_RAW, lang="en"), root)
+    return root
+
+
+@pytest.fixture(scope="module")
+def analysis() -> Analysis:
+    return analyse(load_inputs(DEFAULT_RAW))
+
+
+def _text(doc: object) -> str:
+    parts = [p.text for p in doc.paragraphs]  # type: ignore[attr-defined]
+    parts += [c.text for t in doc.tables for row in t.rows for c in row.cells]  # type: ignore[attr-defined]
+    return "\n".join(parts)
+
+
+def test_one_table_per_comparison_after_the_descriptive_one(shipped_run, analysis):
+    doc = Document(str(shipped_run / DOCX))
+    comparisons = analysis.inputs.plan.comparisons
+    assert len(doc.tables) == 1 + len(comparisons) == 4
+    # The descriptive table: a header and one row per shown answer.
+    assert [c.text for c in doc.tables[0].rows[0].cells] == ["Question", "Réponse", "n", "Dénominateur", "%"]
+    for table, comparison in zip(doc.tables[1:], comparisons, strict=True):
+        rows, _ = comparison_layout(
+            analysis.tables[comparison.id], comparison, analysis.inputs.codebook, "fr"
+        )
+        _title, _blank, header, *body = rows
+        assert len(table.rows) == 1 + len(body)
+        assert len(table.columns) == 1 + sum(1 for h in header if h != "")  # no spacer column
+        assert table.rows[0].cells[0].text == ""
+        assert [c.text for c in table.rows[1].cells][:1] == [str(body[0][0])]
+        # The header row repeats on every page; no other row does.
+        repeated = [
+            row._tr.trPr is not None and row._tr.trPr.find(qn("w:tblHeader")) is not None
+            for row in table.rows
+        ]
+        assert repeated == [True] + [False] * len(body)
+
+
+def test_every_table_has_its_tests_and_multiplicity_footnote(shipped_run):
+    doc = Document(str(shipped_run / DOCX))
+    notes = [p.text for p in doc.paragraphs if p.text.startswith("Tests :")]
+    assert len(notes) == 3
+    for note in notes:
+        assert "Holm" in note and "Benjamini–Hochberg sur les lignes de ce tableau" in note
+        assert "Fisher" in note
+
+
+def test_every_figure_is_an_inline_picture_with_its_caption_as_text(shipped_run, analysis):
+    doc = Document(str(shipped_run / DOCX))
+    figures = analysis.inputs.plan.figures
+    assert len(doc.inline_shapes) == len(figures) == 16
+    assert all(shape.type == WD_INLINE_SHAPE.PICTURE for shape in doc.inline_shapes)
+    captions = [p.text for p in doc.paragraphs if p.style.name == "Caption"]
+    assert len(captions) == 16
+    for caption, figure in zip(captions, figures, strict=True):
+        assert caption.startswith(figure.title("fr"))
+
+
+def test_french_run_in_french_english_run_in_english(shipped_run, english_run, analysis):
+    fr = Document(str(shipped_run / DOCX))
+    en = Document(str(english_run / DOCX))
+    study = analysis.inputs.study
+    fr_text, en_text = _text(fr), _text(en)
+    assert fr.paragraphs[0].text == study.texts.get("title", "fr")
+    assert en.paragraphs[0].text == study.texts.get("title", "en")
+    assert "64 répondants." in fr_text and "Analyse descriptive" in fr_text and "Réponse" in fr_text
+    assert "64 respondents." in en_text and "Descriptive analysis" in en_text and "Answer" in en_text
+    assert "Benjamini–Hochberg across the rows of this table" in en_text
+    for word in ("répondants", "Réponse", "Dénominateur", "sur les lignes de ce tableau"):
+        assert word not in en_text
+    for word in ("respondents", "Answer", "Denominator", "across the rows"):
+        assert word not in fr_text
+    assert fr.core_properties.language == "fr-FR" and en.core_properties.language == "en-GB"
+
+
+def test_same_inputs_same_bytes(analysis, shipped_run, tmp_path):
+    inputs = analysis.inputs
+    pngs = sorted((int(p.stem.split("_")[1]), p) for p in (shipped_run / "figures").glob("figure_*.png"))
+    paths = []
+    for name in ("one.docx", "two.docx"):
+        paths.append(
+            write_docx(
+                tmp_path / name,
+                study=inputs.study,
+                codebook=inputs.codebook,
+                plan=inputs.plan,
+                n_respondents=analysis.coded.n,
+                descriptive=analysis.descriptive,
+                tables=analysis.tables,
+                figures=pngs,
+                reconstructed=analysis.raw.reconstructed,
+                lang=inputs.lang,
+            )
+        )
+    assert paths[0].read_bytes() == paths[1].read_bytes() == (shipped_run / DOCX).read_bytes()
+    doc = Document(str(paths[0]))
+    assert doc.core_properties.created.year == 2019 and doc.core_properties.revision == 1
