@@ -38,7 +38,7 @@ def _text(doc: object) -> str:
 def test_one_table_per_comparison_after_the_descriptive_one(shipped_run, analysis):
     doc = Document(str(shipped_run / DOCX))
     comparisons = analysis.inputs.plan.comparisons
-    assert len(doc.tables) == 1 + len(comparisons) == 4
+    assert len(doc.tables) == 1 + len(comparisons) == 5  # annexes I-III and Table 1
     # The descriptive table: a header and one row per shown answer.
     assert [c.text for c in doc.tables[0].rows[0].cells] == ["Question", "Réponse", "n", "Dénominateur", "%"]
     for table, comparison in zip(doc.tables[1:], comparisons, strict=True):
@@ -61,9 +61,12 @@ def test_one_table_per_comparison_after_the_descriptive_one(shipped_run, analysi
 def test_every_table_has_its_tests_and_multiplicity_footnote(shipped_run):
     doc = Document(str(shipped_run / DOCX))
     notes = [p.text for p in doc.paragraphs if p.text.startswith("Tests :")]
-    assert len(notes) == 3
+    assert len(notes) == 4
     for note in notes:
-        assert "Holm" in note and "Benjamini–Hochberg sur les lignes de ce tableau" in note
+        assert (
+            "ajustements de Holm et de Benjamini–Hochberg (BH) sur les 17 lignes testées de ce tableau"
+            in note
+        )
         assert "Fisher" in note
 
 
@@ -87,7 +90,7 @@ def test_french_run_in_french_english_run_in_english(shipped_run, english_run, a
     assert en.paragraphs[0].text == study.texts.get("title", "en")
     assert "64 répondants." in fr_text and "Analyse descriptive" in fr_text and "Réponse" in fr_text
     assert "64 respondents." in en_text and "Descriptive analysis" in en_text and "Answer" in en_text
-    assert "Benjamini–Hochberg across the rows of this table" in en_text
+    assert "Holm and Benjamini–Hochberg (BH) adjustments over the 17 tested rows of this table" in en_text
     for word in ("répondants", "Réponse", "Dénominateur", "sur les lignes de ce tableau"):
         assert word not in en_text
     for word in ("respondents", "Answer", "Denominator", "across the rows"):

@@ -95,6 +95,15 @@ def test_dmp_draft_validates_the_export(dmp_draft: Path) -> None:
     assert result.exit_code == 0, result.output
 
 
+def test_dmp_draft_runs_end_to_end(dmp_draft: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["run", str(DEFAULT_RAW), "--study", str(dmp_draft), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert (out / "reports" / "report.html").exists() and (
+        out / "data" / "processed" / "manifest.json"
+    ).exists()
+
+
 def test_pharmacists_example_types(tmp_path: Path) -> None:
     root = Path(__file__).resolve().parents[1] / "examples" / "pharmacists"
     result = init(str(root / "responses.csv"), "--out", str(tmp_path / "s"))
@@ -500,6 +509,8 @@ def test_redcap_draft_matches_a_raw_export(tmp_path: Path) -> None:
     export.write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = runner.invoke(app, ["validate", str(export), "--study", str(out)])
     assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["run", str(export), "--study", str(out), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
 
 
 def test_google_forms_draft_validates_its_export(tmp_path: Path) -> None:
@@ -508,6 +519,13 @@ def test_google_forms_draft_validates_its_export(tmp_path: Path) -> None:
     result = runner.invoke(app, ["validate", str(export), "--study", str(tmp_path / "s")])
     assert result.exit_code == 0, result.output
     assert SECRET_EMAIL not in result.output
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["run", str(export), "--study", str(tmp_path / "s"), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    for path in out.rglob("*"):
+        if path.suffix in (".csv", ".md", ".html", ".json", ".svg"):
+            text = path.read_text(encoding="utf-8")
+            assert SECRET_EMAIL not in text and SECRET_SENTENCE not in text and "@example.com" not in text
 
 
 def test_xlsform_draft_validates_a_kobo_export(tmp_path: Path) -> None:
@@ -529,4 +547,6 @@ def test_xlsform_draft_validates_a_kobo_export(tmp_path: Path) -> None:
     export = tmp_path / "kobo.csv"
     export.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
     result = runner.invoke(app, ["validate", str(export), "--study", str(out)])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["run", str(export), "--study", str(out), "--out", str(tmp_path / "o")])
     assert result.exit_code == 0, result.output

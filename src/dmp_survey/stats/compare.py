@@ -108,15 +108,18 @@ ANNEX_COLUMNS = [
     "n_other_total",
     "p_trend",
     "test_trend",
+    "p_exact_mc_se",
 ]
 
 
 @dataclass(frozen=True)
 class PValue:
-    """A p-value and the name of the test that produced it (a key of ``TESTS``)."""
+    """A p-value and the name of the test that produced it (a key of ``TESTS``);
+    ``se`` is the standard error of a Monte Carlo estimate (None when exact)."""
 
     value: float
     test: str
+    se: float | None = None
 
 
 @dataclass(frozen=True)
@@ -188,7 +191,7 @@ def exact_pvalue(t: np.ndarray) -> PValue:
         return PValue(fisher_freeman_halton(t), "fisher_freeman_halton")
     except ExactTooLarge:
         mc = fisher_freeman_halton_monte_carlo(t, n_resamples=MONTE_CARLO_RESAMPLES, seed=MONTE_CARLO_SEED)
-        return PValue(float(mc.pvalue), "fisher_freeman_halton_monte_carlo")
+        return PValue(float(mc.pvalue), "fisher_freeman_halton_monte_carlo", float(mc.standard_error))
 
 
 def modern_statistics(table: np.ndarray) -> RowStatistics:
@@ -378,6 +381,7 @@ def comparison_table(counts: pd.DataFrame, comparison: Comparison, codebook: Cod
                     "n_other_total": int(totals[1]),
                     "p_trend": None if trend is None else trend.value,
                     "test_trend": None if trend is None else trend.test,
+                    "p_exact_mc_se": modern.exact.se,
                 }
             )
     if not records:
@@ -407,6 +411,7 @@ GROUPS_COLUMNS = [
     "sparse",
     "p_trend",
     "test_trend",
+    "p_exact_mc_se",
 ]
 
 OVERALL = "(overall)"
@@ -508,6 +513,7 @@ def all_groups_table(
             "sparse": bool(modern.min_expected is not None and modern.min_expected < 5),
             "p_trend": None if trend is None else trend.value,
             "test_trend": None if trend is None else trend.test,
+            "p_exact_mc_se": modern.exact.se,
         }
         columns = [*((g, table[i]) for i, g in enumerate(groups)), (OVERALL, table.sum(axis=0))]
         for j, level in enumerate(levels):
