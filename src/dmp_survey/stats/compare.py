@@ -617,22 +617,6 @@ def numeric_test(samples: list[np.ndarray], test: str | None = None) -> PValue:
     raise ValueError(f"unknown numeric test '{test}'")
 
 
-def _summary(values: np.ndarray, asked: int) -> dict[str, float | int]:
-    n = len(values)
-    q1, median, q3 = np.percentile(values, [25, 50, 75]) if n else (np.nan, np.nan, np.nan)
-    return {
-        "n": n,
-        "missing": asked - n,
-        "mean": float(values.mean()) if n else np.nan,
-        "sd": float(values.std(ddof=1)) if n > 1 else np.nan,
-        "median": float(median),
-        "q1": float(q1),
-        "q3": float(q3),
-        "min": float(values.min()) if n else np.nan,
-        "max": float(values.max()) if n else np.nan,
-    }
-
-
 def numeric_table(
     frame: pd.DataFrame, comparison: Comparison, codebook: Codebook, groups: list[str]
 ) -> pd.DataFrame:
@@ -650,6 +634,7 @@ def numeric_table(
         :func:`adjust_comparison`).
     """
     from ..io.coding import asked_mask, evaluate
+    from .describe import numeric_summary
 
     group_column = frame[comparison.group_variable].astype("object")
     if comparison.kind == "one_vs_rest":
@@ -685,7 +670,7 @@ def numeric_table(
                 {
                     "variable": row.variable,
                     "group": name,
-                    **_summary(sample, asked),
+                    **numeric_summary(sample, asked),
                     "p_value": result.value,
                     "test": result.test,
                     "comparison": comparison.id,

@@ -101,26 +101,35 @@ def describe_numeric(coded: CodedResponses) -> pd.DataFrame:
         if q.type is not QuestionType.NUMERIC or q.id not in frame:
             continue
         asked = asked_mask(q, frame)
-        values = pd.to_numeric(frame[q.id], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-        given = values[asked & ~np.isnan(values)]
-        n = len(given)
-        q1, median, q3 = np.percentile(given, [25, 50, 75]) if n else (np.nan, np.nan, np.nan)
+        given = numeric_values(frame[q.id], asked)
         records.append(
-            {
-                "variable": q.id,
-                "n": n,
-                "missing": int(asked.sum()) - n,
-                "denominator": int(asked.sum()),
-                "mean": float(given.mean()) if n else np.nan,
-                "sd": float(given.std(ddof=1)) if n > 1 else np.nan,
-                "median": float(median),
-                "q1": float(q1),
-                "q3": float(q3),
-                "min": float(given.min()) if n else np.nan,
-                "max": float(given.max()) if n else np.nan,
-            }
+            {"variable": q.id, **numeric_summary(given, int(asked.sum())), "denominator": int(asked.sum())}
         )
     return pd.DataFrame.from_records(records, columns=NUMERIC_COLUMNS)
+
+
+def numeric_values(column: pd.Series, keep: np.ndarray) -> np.ndarray:
+    """The answers of a numeric column where ``keep`` holds, blanks left out."""
+    values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    return values[keep & ~np.isnan(values)]
+
+
+def numeric_summary(values: np.ndarray, asked: int) -> dict[str, float | int]:
+    """n, missing (of ``asked``), mean, SD (n − 1), median, quartiles (R's
+    type 7, numpy's default) and range of some answers; NaN where undefined."""
+    n = len(values)
+    q1, median, q3 = np.percentile(values, [25, 50, 75]) if n else (np.nan, np.nan, np.nan)
+    return {
+        "n": n,
+        "missing": asked - n,
+        "mean": float(values.mean()) if n else np.nan,
+        "sd": float(values.std(ddof=1)) if n > 1 else np.nan,
+        "median": float(median),
+        "q1": float(q1),
+        "q3": float(q3),
+        "min": float(values.min()) if n else np.nan,
+        "max": float(values.max()) if n else np.nan,
+    }
 
 
 def histogram_bins(coded: CodedResponses) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -132,9 +141,7 @@ def histogram_bins(coded: CodedResponses) -> dict[str, tuple[np.ndarray, np.ndar
     for q in codebook.questions:
         if q.type is not QuestionType.NUMERIC or q.id not in frame:
             continue
-        asked = asked_mask(q, frame)
-        values = pd.to_numeric(frame[q.id], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-        given = values[asked & ~np.isnan(values)]
+        given = numeric_values(frame[q.id], asked_mask(q, frame))
         if not len(given):
             continue
         edges = np.histogram_bin_edges(given, bins="auto")

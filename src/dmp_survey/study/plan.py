@@ -154,14 +154,14 @@ def _row(doc: YamlFile, node: Mapping[str, Any], key: tuple[str | int, ...], cod
             PlanError,
         )
     q = codebook[variable]
+    among = None
+    if node.get("among") is not None:
+        among = parse_condition(doc.path, node["among"], f"row '{variable}'")
+        _check_condition(doc, (*key, "among"), among, codebook)
     if q.type is QuestionType.NUMERIC:
         for name in ("printed_levels", "level_labels"):
             if name in node:
                 raise doc.error((*key, name), f"a numeric row has no '{name}'", PlanError)
-        among = None
-        if node.get("among") is not None:
-            among = parse_condition(doc.path, node["among"], f"row '{variable}'")
-            _check_condition(doc, (*key, "among"), among, codebook)
         return Row(
             variable=variable,
             label=node["label"],
@@ -191,10 +191,6 @@ def _row(doc: YamlFile, node: Mapping[str, Any], key: tuple[str | int, ...], cod
                 f"unknown answer '{code}' of '{variable}' (expected one of {', '.join(q.codes)})",
                 PlanError,
             )
-    among = None
-    if node.get("among") is not None:
-        among = parse_condition(doc.path, node["among"], f"row '{variable}'")
-        _check_condition(doc, (*key, "among"), among, codebook)
     return Row(
         variable=variable,
         label=node["label"],
