@@ -14,6 +14,7 @@ import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -78,8 +79,9 @@ class Inputs:
     def published(self) -> Published | None:
         return self.study.published
 
-    @property
+    @cached_property
     def expected(self) -> pd.DataFrame:
+        """The committed list of unreproducible published p-values (read once)."""
         assert self.study.published is not None
         return load_expected_mismatches(self.study.published.directory)
 

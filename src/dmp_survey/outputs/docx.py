@@ -1,4 +1,4 @@
-"""``results.docx``: the results a thesis author pastes into Word.
+"""``results.docx``: the results an author pastes into a Word manuscript.
 
 The study title and the number of respondents, the descriptive table
 (question, answer, n, denominator, %), the figures as inline pictures with
@@ -218,7 +218,7 @@ def _note(doc: Any, text: str) -> None:
 
 
 def _set_language_and_font(doc: Any, lang: str) -> None:
-    """The document's default language (spell-checking) and a thesis font."""
+    """The document's default language (spell-checking) and a manuscript font."""
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
     from docx.shared import Pt

@@ -134,7 +134,8 @@ class FigureData:
     published : bool
         False when the publication never printed the question's distribution.
     note : str or None
-        The "not published" note (figures 11, 12, 16), None otherwise.
+        The "not published" note of a question the publication never
+        quantified, None otherwise.
     missing_note : str or None
         How many missing answers are not drawn, None when there are none.
     footer : str or None
@@ -175,7 +176,7 @@ class FigureData:
 
 
 def format_percent(value: float, lang: str = "fr") -> str:
-    """One decimal, rounded half up as the thesis does; decimal comma in French.
+    """One decimal, rounded half up as manuscripts print it; decimal comma in French.
 
     >>> format_percent(37.5), format_percent(20.3125, "en")
     ('37,5', '20.3')

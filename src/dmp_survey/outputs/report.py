@@ -338,9 +338,9 @@ def _check(data: ReportData) -> str:
         "<code>dmp-survey check</code>."
     )
     parts = [f"<p>{escape(data.check.summary())}</p><p>{also}</p>"]
-    head = ("annexe", "ligne", "publiée", "recalculée", "test", "statut", "raison")
+    head = ("tableau", "ligne", "publiée", "recalculée", "test", "statut", "raison")
     if data.lang == "en":
-        head = ("annex", "row", "published", "recomputed", "test", "status", "reason")
+        head = ("table", "row", "published", "recomputed", "test", "status", "reason")
     rows = []
     for r in data.check.frame.itertuples(index=False):
         rows.append(

@@ -1,6 +1,6 @@
 """The one figure style of the project, built once at import.
 
-Figures are printed at thesis width (16 cm) and saved at 200 dpi; nothing on
+Figures are printed at a manuscript's text width (16 cm) and saved at 200 dpi; nothing on
 them is smaller than 8 pt. Colours come from the Okabe–Ito palette, which stays
 distinct for the common colour-vision deficiencies and in greyscale print. The
 font is DejaVu Sans, which matplotlib ships, so that every machine draws the
@@ -51,7 +51,7 @@ OKABE_ITO: Mapping[str, str] = MappingProxyType(
 )
 
 BAR_COLOUR = OKABE_ITO["blue"]
-# Bars of questions the thesis never published: another hue, so that a
+# Bars of questions the publication never quantified: another hue, so that a
 # reconstructed distribution is not mistaken for a published one at a glance.
 UNPUBLISHED_BAR_COLOUR = OKABE_ITO["orange"]
 NOTE_COLOUR = OKABE_ITO["vermillion"]

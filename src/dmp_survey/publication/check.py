@@ -1,6 +1,7 @@
-"""The p-value regression check: recomputed annex p-values against the 54
-published ones, at the printed precision, with a committed list of the values
-that cannot be reproduced (``data/published/pvalue_expected_mismatches.csv``).
+"""The p-value regression check: recomputed p-values of the published tables
+against every published one, at the printed precision, with a committed list
+of the values that cannot be reproduced (the study's
+``published/pvalue_expected_mismatches.csv``).
 
 The check fails when a value outside that list does not match, and also when a
 listed value starts to match, so that the list stays true.
@@ -111,7 +112,8 @@ def pvalue_check(
     Parameters
     ----------
     tables : dict
-        Annex number → annex table (:func:`dmp_survey.compare.annex_table`).
+        Published table number → comparison table
+        (:func:`dmp_survey.stats.compare.comparison_table`).
     expected : DataFrame
         The committed expected-mismatch list.
     path : str

@@ -59,7 +59,7 @@ class Published:
     populations: dict[str, frozenset[str] | None]
 
     def pvalues(self) -> pd.DataFrame:
-        """``annex, variable, printed``: the 54 published p-values."""
+        """``annex, variable, printed``: every published p-value."""
         p = self.annex_cells[self.annex_cells["quantity"] == "p_value"]
         return p[["annex", "variable", "printed"]].reset_index(drop=True)
 
@@ -436,12 +436,12 @@ def _row_pvalues_match(
     plan: AnalysisPlan | AnnexView,
     published_p: dict[tuple[int, str], str],
 ) -> bool:
-    from ..stats.compare import spss_crosstabs_pvalue as thesis_pvalue
+    from ..stats.compare import spss_crosstabs_pvalue
 
     for annex in annex_view(plan).annexes:
         focal = [per_group[str(annex.focal)].get(lv, 0) for lv in levels]
         other = [sum(per_group[g].get(lv, 0) for g in per_group if g != annex.focal) for lv in levels]
-        p = thesis_pvalue(np.array([focal, other]))
+        p = spss_crosstabs_pvalue(np.array([focal, other]))
         if compare_printed(published_p[(int(annex.number or 0), variable)], p.value) != "match":
             return False
     return True
@@ -497,7 +497,7 @@ def _search_split(
 
 def unprinted_splits(plan: AnalysisPlan | AnnexView, codebook: Codebook) -> frozenset[str]:
     """Annex variables with more than one answer the annexes do not print: their
-    split between those answers is inferred, never printed (C4, C11)."""
+    split between those answers is inferred, never printed."""
     return frozenset(
         r.variable
         for r in annex_view(plan).rows
@@ -510,10 +510,11 @@ def published_counts(
 ) -> tuple[pd.DataFrame, list[Split]]:
     """Complete per-group counts of every annex row from the published values.
 
-    Binary rows print only the "oui" count: the rest of the group (its size, or
-    the printed denominator) answered the other level. Where a row has more
-    than one unprinted level (C4 and C11 gain a "Je ne sais pas" in the
-    codebook), the split between them is searched for (:class:`Split`).
+    Binary rows often print only the first answer's count: the rest of the
+    group (its size, or the printed denominator) answered the other level.
+    Where a row has more than one unprinted level (a "don't know" the
+    codebook adds to a printed yes/no, say), the split between them is
+    searched for (:class:`Split`).
 
     Returns
     -------

@@ -1,15 +1,17 @@
-"""Reconstruct a respondent-level export from the thesis' published aggregates.
+"""Reconstruct a respondent-level export from a publication's aggregates.
 
-The result reproduces exactly every per-group count of annexes I–III and the
-totals the text gives where the annexes are silent. What the publication does
-not determine is chosen by ``data/reconstruction.yaml`` and by one seeded rule:
+The result reproduces exactly every per-group count of the study's published
+one-against-the-rest tables and the totals its text gives where the tables
+are silent. What the publication does not determine is chosen by the study's
+reconstruction settings (``reconstruction`` in ``study.yaml``) and by one
+seeded rule:
 
-*Pairing rule.* Respondents are numbered within their usage group. For each
+*Pairing rule.* Respondents are numbered within their group. For each
 question, the group's answers (from the published counts, in codebook order) are
 shuffled by a pseudo-random generator seeded with ``"{seed}/{question}/{group}"``
 and dealt to the group's respondents to whom the question is asked, in order.
-Questions are dealt in codebook order, so a conditional question (C9) is dealt
-after the question it depends on (C8). Joint answers of two questions within a
+Questions are dealt in codebook order, so a conditional question is dealt
+after the question it depends on. Joint answers of two questions within a
 group are therefore arbitrary: any association between them inside a group is
 an artefact of the reconstruction, not a finding.
 

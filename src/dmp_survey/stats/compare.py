@@ -310,8 +310,14 @@ def _with_adjustments(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _primary(comparison: Comparison, table: np.ndarray, modern: RowStatistics) -> PValue:
+    """The p-value of the plan's rule (``p_value`` of the comparison)."""
     if comparison.p_value == "spss_crosstabs":
         return spss_crosstabs_pvalue(table)
+    expected = modern.min_expected
+    if comparison.p_value == "chi2_if_expected_ge_5" and expected is not None and expected >= 5:
+        from scipy.stats import chi2_contingency
+
+        return PValue(float(chi2_contingency(trim(table), correction=False).pvalue), "pearson_chi2")
     return modern.exact
 
 
@@ -470,8 +476,6 @@ def all_groups_table(
         respondents asked who did not answer: not in ``denominator``,
         percentages or tests (percent empty).
     """
-    from scipy.stats import chi2_contingency
-    from scipy.stats.contingency import expected_freq
 
     records = []
     matrices = count_matrices(counts)
@@ -484,23 +488,7 @@ def all_groups_table(
         missing = _groups_matrix(matrices, row.variable, groups, [MISSING_LEVEL])[:, 0]
         modern = modern_statistics(table)
         trend = trend_pvalue(table, ordered_groups) if q.is_ordered else None
-        t = trim(table)
-        if (
-            comparison.p_value == "chi2_if_expected_ge_5"
-            and min(t.shape) >= 2
-            and expected_freq(t).min() >= 5
-        ):
-            primary = PValue(float(chi2_contingency(t, correction=False).pvalue), "pearson_chi2")
-        elif comparison.p_value == "spss_crosstabs":
-            t = trim(table)
-            if t.shape[0] < 2 or t.shape[1] < 2:
-                primary = PValue(1.0, "constant")
-            elif t.shape == (2, 2):
-                primary = spss_crosstabs_pvalue(t)
-            else:
-                primary = PValue(float(chi2_contingency(t, correction=False).pvalue), "pearson_chi2")
-        else:
-            primary = modern.exact
+        primary = _primary(comparison, table, modern)
         shared = {
             "p_value": primary.value,
             "test": primary.test,

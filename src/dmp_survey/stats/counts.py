@@ -1,9 +1,9 @@
 """Counting: the only stage whose cost grows with the number of respondents.
 
-Everything downstream (annex tables, p-values, the check) works on the
-per-group counts this module returns, never on respondent rows, so that the
-published per-group counts of the thesis and the counts of an export go
-through the same statistics.
+Everything downstream (comparison tables, p-values, the check) works on the
+per-group counts this module returns, never on respondent rows, so that a
+publication's per-group counts and the counts of an export go through the
+same statistics.
 """
 
 from __future__ import annotations
