@@ -74,6 +74,9 @@ TEXT_COLUMNS = [
     "numerator",
     "denominator",
     "basis",
+    # the claim and the note in French (the audit of a French run prints them)
+    "claim_fr",
+    "note_fr",
 ]
 # How the audit recomputes a text number: from the responses (data), from the
 # answer dates (first_answer/last_answer), from other printed numbers
@@ -495,6 +498,8 @@ def check_text_structure(df: pd.DataFrame, codebook: dict[str, Any], plan: dict[
             problems.append(f"{where}: a number about answers needs its population")
         if not r.claim.strip():
             problems.append(f"{where}: empty claim")
+        if not r.claim_fr.strip() or bool(r.note.strip()) != bool(r.note_fr.strip()):
+            problems.append(f"{where}: the French claim or note is missing")
         if r.basis not in BASES:
             problems.append(f"{where}: unknown basis {r.basis!r}")
         if r.relation not in RELATIONS:

@@ -44,11 +44,18 @@ class Figure:
     variable: str
     caption: Mapping[str, str]
     denominator: Mapping[str, str]
-    note: str | None = None
+    note: str | Mapping[str, str] | None = None
+
+    def note_text(self, lang: str = "fr") -> str:
+        """The figure's note in ``lang`` (a plain string is the same in both)."""
+        if not self.note:
+            return ""
+        return self.note if isinstance(self.note, str) else _lang(self.note, lang)
 
     def title(self, lang: str = "fr") -> str:
-        """The caption as a manuscript prints it: "Figure 1 : âge de la population"."""
-        sep = " : " if lang != "en" else ": "
+        """The caption as a manuscript prints it: "Figure 1 : âge de la population"
+        (a no-break space before the French colon)."""
+        sep = "\u00a0: " if lang != "en" else ": "
         return f"Figure {self.number}{sep}{_lang(self.caption, lang)}"
 
 
