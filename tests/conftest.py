@@ -40,3 +40,37 @@ def shipped_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = CliRunner().invoke(app, ["run", str(DEFAULT_RAW), "--out", str(root)])
     assert result.exit_code == 0, result.output
     return root
+
+
+@pytest.fixture(scope="session")
+def english_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`dmp-survey run data/raw/responses.xlsx --out ROOT --lang en` once for the session."""
+    from dmp_survey.config import DEFAULT_RAW
+    from dmp_survey.pipeline import load_inputs, run
+
+    root = tmp_path_factory.mktemp("run-en")
+    run(load_inputs(DEFAULT_RAW, lang="en"), root)
+    return root
+
+
+@pytest.fixture(scope="session")
+def example_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The example study (examples/pharmacists) run in French and English, once per session."""
+    from typer.testing import CliRunner
+
+    from dmp_survey.cli import app
+
+    example = Path(__file__).resolve().parents[1] / "examples" / "pharmacists"
+    roots = {}
+    for lang in ("fr", "en"):
+        root = tmp_path_factory.mktemp(f"example-{lang}")
+        result = CliRunner().invoke(
+            app,
+            [
+                *("run", str(example / "responses.csv"), "--study", str(example / "study")),
+                *("--out", str(root), "--lang", lang),
+            ],
+        )
+        assert result.exit_code == 0, result.output
+        roots[lang] = root
+    return roots

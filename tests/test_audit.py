@@ -36,7 +36,10 @@ def test_audit_covers_every_transcribed_number(audit, published):
 
 def test_match(audit):
     created = _text(audit, "res_created")  # 37,5 % = 24/64
-    assert (created["status"], created["recomputed"]) == ("match", "37,5 % (24/64)")
+    assert (created["status"], created["recomputed"]) == (
+        "match",
+        "37,5\u00a0% (24/64)",
+    )
     assert _text(audit, "res_a2_p_trainer")["status"] == "match"  # "0,02" at 2 decimals
 
 
@@ -54,17 +57,17 @@ def test_rounding_truncated_percentages(audit):
 def test_mismatch_by_one_respondent_is_said(audit):
     solo = _text(audit, "res_practice_solo")  # 12,5 % printed, annexes give 9/64
     assert solo["status"] == "mismatch"
-    assert solo["recomputed"] == "14,1 % (9/64)"
-    assert "8/64 would print 12,5 %" in solo["note"]
+    assert solo["recomputed"] == "14,1\u00a0% (9/64)"
+    assert "8/64 donnerait «\u00a012,5 %\u00a0»" in solo["note"]  # the printed value quoted as printed
     principle = _text(audit, "concl_principle_unknown")
-    assert "7/64 would print 10,9%" in principle["note"]
+    assert "7/64 donnerait «\u00a010,9%\u00a0»" in principle["note"]
 
 
 def test_annex_percentage_that_does_not_follow_from_its_own_count(audit):
     software = _annex(audit, "Annexe I · Logiciel compatible · Oui · Utilisateurs non réguliers", "percent")
     assert (software["published"], software["recomputed"], software["status"]) == (
         "(67.7%)",
-        "76.7%",
+        "76,7\u00a0%",  # the publication's "(67.7%)" as printed; the data's value in French
         "mismatch",
     )
     assert software["self_check"] == "mismatch"
@@ -75,7 +78,7 @@ def test_annex_percentage_that_does_not_follow_from_its_own_count(audit):
 def test_pvalues_are_audited_through_the_check(audit):
     p = _annex(audit, "Annexe I · Solution · p", "p_value")
     assert (p["published"], p["status"]) == ("0.040", "mismatch")
-    assert "likelihood ratio" in p["note"]
+    assert "rapport de vraisemblance" in p["note"]  # the study's reason_fr
     assert _annex(audit, "Annexe III · Age · p", "p_value")["status"] == "match"
     assert _text(audit, "res_a1_p_operational")["status"] == "mismatch"
 
@@ -84,7 +87,7 @@ def test_not_checkable(audit):
     assert _text(audit, "meth_mails_sent")["status"] == "not_checkable"
     daily = _text(audit, "disc_daily_future")  # C12 was never published: circular on the reconstruction
     assert daily["status"] == "not_checkable"
-    assert "built from this very sentence" in daily["note"]
+    assert "construit à partir de cette phrase même" in daily["note"]
 
 
 def test_inequalities_and_dates(audit):

@@ -12,16 +12,10 @@ from docx.oxml.ns import qn
 from dmp_survey.config import DEFAULT_RAW
 from dmp_survey.outputs.annex import comparison_layout
 from dmp_survey.outputs.docx import write_docx
-from dmp_survey.pipeline import Analysis, analyse, load_inputs, run
+from dmp_survey.outputs.numbers import typeset
+from dmp_survey.pipeline import Analysis, analyse, load_inputs
 
 DOCX = Path("data/processed/results.docx")
-
-
-@pytest.fixture(scope="module")
-def english_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("run-en")
-    run(load_inputs(DEFAULT_RAW, lang="en"), root)
-    return root
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +54,7 @@ def test_one_table_per_comparison_after_the_descriptive_one(shipped_run, analysi
 
 def test_every_table_has_its_tests_and_multiplicity_footnote(shipped_run):
     doc = Document(str(shipped_run / DOCX))
-    notes = [p.text for p in doc.paragraphs if p.text.startswith("Tests :")]
+    notes = [p.text for p in doc.paragraphs if p.text.startswith("Tests\u00a0:")]  # French spacing
     assert len(notes) == 4
     for note in notes:
         assert (
@@ -86,7 +80,7 @@ def test_french_run_in_french_english_run_in_english(shipped_run, english_run, a
     en = Document(str(english_run / DOCX))
     study = analysis.inputs.study
     fr_text, en_text = _text(fr), _text(en)
-    assert fr.paragraphs[0].text == study.texts.get("title", "fr")
+    assert fr.paragraphs[0].text == typeset(study.texts.get("title", "fr"), "fr")
     assert en.paragraphs[0].text == study.texts.get("title", "en")
     assert "64 répondants." in fr_text and "Analyse descriptive" in fr_text and "Réponse" in fr_text
     assert "64 respondents." in en_text and "Descriptive analysis" in en_text and "Answer" in en_text

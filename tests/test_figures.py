@@ -124,7 +124,7 @@ def test_figure_data_is_the_same_from_the_frame_and_from_the_csv(
 
 def test_known_figure_values(rendered):
     by_number = {d.number: d for d in rendered[2]}
-    assert by_number[7].counts == (24, 40) and by_number[7].bar_labels[0] == "24 (37,5 %)"
+    assert by_number[7].counts == (24, 40) and by_number[7].bar_labels[0] == "24 (37,5\u00a0%)"
     assert by_number[8].counts[0] == 13
     assert by_number[9].counts[0] == 4
     assert by_number[13].counts == (58, 6)
@@ -137,13 +137,13 @@ def test_known_figure_values(rendered):
 def test_titles_are_the_thesis_captions(rendered, plan):
     _out, _paths, calls = rendered
     for figure, data in zip(plan.figures, calls, strict=True):
-        assert data.title == f"Figure {figure.number} : {figure.caption['fr']}"
+        assert data.title == f"Figure {figure.number}\u00a0: {figure.caption['fr']}"
     titles = {d.number: d.title for d in calls}
     # As printed in RESULTATS (apostrophes as in the thesis).
-    assert titles[1] == "Figure 1 : âge de la population étudiée"
-    assert titles[3] == "Figure 3 : type d’exercice"
-    assert titles[11] == "Figure 11 : le type d’utilisation du DMP"
-    assert titles[16] == "Figure 16 : intérêt dans la coordination des soins"
+    assert titles[1] == "Figure 1\u00a0: âge de la population étudiée"
+    assert titles[3] == "Figure 3\u00a0: type d’exercice"
+    assert titles[11] == "Figure 11\u00a0: le type d’utilisation du DMP"
+    assert titles[16] == "Figure 16\u00a0: intérêt dans la coordination des soins"
 
 
 def test_title_subtitle_and_bar_labels_are_drawn(drawn):
@@ -196,9 +196,9 @@ def test_french_labels_use_decimal_commas(rendered):
     for data in rendered[2]:
         for label in data.bar_labels:
             assert "." not in label, label
-            assert label.endswith(" %)"), label
+            assert label.endswith("\u00a0%)"), label
     assert format_percent(37.5) == "37,5"
-    assert bar_label(24, 37.5) == "24 (37,5 %)"
+    assert bar_label(24, 37.5) == "24 (37,5\u00a0%)"
 
 
 def test_english_captions_labels_and_decimal_points(descriptive, plan, codebook):

@@ -108,7 +108,7 @@ def test_report_has_the_erratum_and_provenance(page):
         "provenance",
     ):
         assert f'id="{key}"' in html
-    assert "8/64 would print 12,5 %" in html  # an erratum line
+    assert "8/64 donnerait «\u00a012,5 %\u00a0»" in html  # an erratum line, the printed value quoted
     assert "sha256" in html
 
 

@@ -63,7 +63,7 @@ def test_principe_prints_an_infinite_odds_ratio_with_its_exact_lower_bound(dmp):
     comparison = dmp.inputs.plan.comparison("annex_1")
     rows, _ = comparison_layout(table, comparison, dmp.inputs.codebook, "fr")
     line = next(r for r in rows if r and r[0] == "Principe")
-    assert "∞ [0.060; ∞]" in line
+    assert "∞ [0,060\u00a0; ∞]" in line  # French run: decimal comma, no-break space before ;
 
 
 def test_a_larger_table_stays_exact():
@@ -117,5 +117,5 @@ def test_the_all_groups_table_is_a_csv_a_sheet_and_a_report_section(tmp_path):
     assert "Tableau 1" in load_workbook(processed / "comparisons.xlsx", read_only=True).sheetnames
     html = (out / "reports" / "report.html").read_text(encoding="utf-8")
     section = html[html.index('id="comparison-by_usage_group"') :]
-    assert "Tableau 1 : Les trois groupes d’utilisation côte à côte" in section
+    assert "Tableau 1\u00a0: Les trois groupes d’utilisation côte à côte" in section
     assert "sur les 17 lignes testées de ce tableau" in section

@@ -237,19 +237,7 @@ def test_every_shipped_and_example_study_passes_its_schemas():
 # --- a study the engine has never seen ---------------------------------------
 
 
-@pytest.fixture(scope="module")
-def example_runs(tmp_path_factory):
-    """The example study run in French and English."""
-    roots = {}
-    for lang in ("fr", "en"):
-        root = tmp_path_factory.mktemp(f"example-{lang}")
-        result = runner.invoke(
-            app,
-            ["run", str(EXAMPLE_EXPORT), "--study", str(EXAMPLE_STUDY), "--out", str(root), "--lang", lang],
-        )
-        assert result.exit_code == 0, result.output
-        roots[lang] = root
-    return roots
+# example_runs: the example study run in French and English (conftest.py, once per session).
 
 
 def _text_of(path: Path) -> str:

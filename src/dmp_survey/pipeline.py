@@ -186,7 +186,7 @@ def check_published_counts(inputs: Inputs) -> tuple[PValueCheck, list[Split]]:
     view = annex_view(inputs.plan)
     tables = {a.number: comparison_table(counts, a, inputs.codebook) for a in view.annexes}
     inferred = frozenset(s.variable for s in splits if s.solutions)
-    check = pvalue_check(tables, inputs.published, inputs.expected, "published counts", inferred)  # type: ignore[arg-type]
+    check = pvalue_check(tables, inputs.published, inputs.expected, "published counts", inferred, inputs.lang)  # type: ignore[arg-type]
     return check, splits
 
 
@@ -204,9 +204,16 @@ def analyse(inputs: Inputs) -> Analysis:
         # On a reconstruction, the counts of rows with several unprinted
         # answers were fitted to the published p-values: the check says so.
         inferred = unprinted_splits(inputs.plan, inputs.codebook) if raw.reconstructed else frozenset()
-        check = pvalue_check(numbered, inputs.published, inputs.expected, "export", inferred)
+        check = pvalue_check(numbered, inputs.published, inputs.expected, "export", inferred, inputs.lang)
         audit_frame = audit(
-            inputs.published, coded, numbered, check, inputs.plan, inputs.codebook, raw.reconstructed
+            inputs.published,
+            coded,
+            numbered,
+            check,
+            inputs.plan,
+            inputs.codebook,
+            raw.reconstructed,
+            inputs.lang,
         )
     return Analysis(
         inputs=inputs,
@@ -257,12 +264,17 @@ def write_outputs(
     """
     from .io.csvdialect import csv_writer
     from .io.writers import write_parquet
-    from .outputs.annex import write_comparisons_markdown, write_comparisons_xlsx
+    from .outputs.annex import label_columns, write_comparisons_markdown
+    from .outputs.workbook import write_workbook
 
     paths = OutputPaths(root)
     inputs = analysis.inputs
     written: list[Path] = []
-    write_csv = csv_writer(inputs.csv_dialect)  # every CSV of the run in its --csv dialect
+    plain_csv = csv_writer(inputs.csv_dialect)  # every CSV of the run in its --csv dialect
+
+    def write_csv(path: Path, frame: pd.DataFrame) -> Path:
+        # Codes (tests, verdicts) stay; a label column in the run's language is added beside each.
+        return plain_csv(path, label_columns(frame, inputs.lang))
 
     processed = "processed" in parts
 
@@ -318,11 +330,12 @@ def write_outputs(
         if analysis.tables:
             stage(
                 "comparisons_xlsx",
-                lambda: write_comparisons_xlsx(
+                lambda: write_workbook(
                     paths.comparisons_xlsx,
                     analysis.tables,
                     inputs.plan,
                     inputs.codebook,
+                    analysis.descriptive,
                     notice,
                     inputs.lang,
                     analysis.numeric_tables,

@@ -7,23 +7,23 @@ Rounding happens here only, on copies, for presentation.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from ..io.writers import write_text, write_xlsx_sheets
+from ..io.writers import write_text
 from ..study.codebook import Codebook, Question
 from ..study.plan import AnalysisPlan, Comparison, Row, group_levels
+from . import numbers
 
 __all__ = [
     "comparison_layout",
     "family_note",
     "format_p",
+    "label_columns",
     "write_comparisons_markdown",
-    "write_comparisons_xlsx",
 ]
 
 THESIS_HEADER = {"fr": "p", "en": "p"}
@@ -51,54 +51,38 @@ MODERN_HEADERS = {
 }
 
 
-def format_p(value: float, test: str) -> str:
-    """A p-value as a manuscript prints it: three decimals, "<0.001", "1" for a constant."""
-    if test == "constant":
-        return "1"
-    if value < 0.001:
-        return "<0.001"
-    return f"{value:.3f}"
+def format_p(value: float, test: str, lang: str = "en") -> str:
+    """A p-value as a manuscript prints it (:func:`~dmp_survey.outputs.numbers.p_value`)."""
+    return numbers.p_value(value, test, lang)
 
 
-def _pct(value: float) -> str:
-    if math.isnan(value):
-        return ""
-    text = f"{value:.1f}"
-    return text[:-2] if text.endswith(".0") else text
-
-
-def _cell(n: int, total: int, pct: float, with_denominator: bool) -> str:
+def _cell(n: int, total: int, pct: float, with_denominator: bool, lang: str) -> str:
     count = f"{n}/{total}" if with_denominator else f"{n}"
-    return f"{count} ({_pct(pct)}%)"
-
-
-def _ratio(value: float) -> str:
-    """An odds ratio or bound: ∞ and 0 as such; three decimals below 10
-    (so that a lower bound of 0.0599 reads 0.060), fewer above."""
-    if math.isinf(value):
-        return "∞"
-    if value < 10:
-        return f"{value:.3f}"
-    return f"{value:.2f}" if value < 100 else f"{value:.1f}"
+    return f"{count} ({numbers.percent(pct, lang)})"
 
 
 def _modern(row: pd.Series, lang: str) -> list[Any]:
     odds = ""
     if "odds_ratio" in row and pd.notna(row["odds_ratio"]):
-        odds = f"{_ratio(row['odds_ratio'])} [{_ratio(row['or_ci_low'])}; {_ratio(row['or_ci_high'])}]"
+        bounds = numbers.interval(
+            numbers.ratio(row["or_ci_low"], lang), numbers.ratio(row["or_ci_high"], lang), lang
+        )
+        odds = f"{numbers.ratio(row['odds_ratio'], lang)} {bounds}"
     trend = ""
     if "p_trend" in row and pd.notna(row["p_trend"]):
-        trend = f"{format_p(row['p_trend'], row['test_trend'])} ({SHORT_TESTS[lang][row['test_trend']]})"
+        trend = (
+            f"{format_p(row['p_trend'], row['test_trend'], lang)} ({SHORT_TESTS[lang][row['test_trend']]})"
+        )
     min_exp = ""
     if pd.notna(row["min_expected"]):
-        min_exp = f"{row['min_expected']:.1f}" + (" (<5)" if row["sparse"] else "")
+        min_exp = numbers.decimal(row["min_expected"], lang) + (" (<5)" if row["sparse"] else "")
     return [
-        format_p(row["p_exact"], row["test_exact"]),
+        format_p(row["p_exact"], row["test_exact"], lang),
         SHORT_TESTS[lang][row["test_exact"]],
-        "" if pd.isna(row["p_holm"]) else format_p(row["p_holm"], "holm"),
-        "" if pd.isna(row["p_bh"]) else format_p(row["p_bh"], "bh"),
+        "" if pd.isna(row["p_holm"]) else format_p(row["p_holm"], "holm", lang),
+        "" if pd.isna(row["p_bh"]) else format_p(row["p_bh"], "bh", lang),
         odds,
-        "" if pd.isna(row["cramers_v"]) else f"{row['cramers_v']:.2f}",
+        "" if pd.isna(row["cramers_v"]) else numbers.decimal(row["cramers_v"], lang, 2),
         min_exp,
         trend,
     ]
@@ -127,6 +111,7 @@ SHORT_TESTS = {
         "welch": "t de Welch",
         "anova": "ANOVA",
         "not_computable": "non calculable",
+        "none": "aucun test (moins de deux groupes ou réponses)",
     },
     "en": {
         "fisher_one_sided": "Fisher one-sided",
@@ -143,8 +128,34 @@ SHORT_TESTS = {
         "welch": "Welch t",
         "anova": "ANOVA",
         "not_computable": "not computable",
+        "none": "no test (fewer than two groups or answers)",
     },
 }
+
+
+def label_columns(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """A CSV's frame with a label in ``lang`` beside each code column: ``test``,
+    ``test_exact``, ``test_trend`` (the test's short name), ``status`` and
+    ``self_check`` (the verdict); each label column is appended at the end, so
+    that the code columns keep their place. A pairwise table's ``test`` holds
+    the statistics' long English name: it becomes its code. Returns a copy."""
+    from ..stats.groups import TESTS as GROUP_TESTS
+
+    out = frame.copy()
+    codes = {name: code for code, name in GROUP_TESTS.items()}
+    for column in ("test", "test_exact", "test_trend", "status", "self_check"):
+        if column not in out:
+            continue
+        values = out[column]
+        if column == "test":
+            values = values.map(lambda v: codes.get(v, v))
+            out[column] = values
+        if column.startswith("test"):
+            labels = values.map(lambda v: SHORT_TESTS[lang].get(v, v) if isinstance(v, str) else v)
+        else:
+            labels = values.map(lambda v: numbers.status_label(v, lang) if isinstance(v, str) else v)
+        out[f"{column}_label"] = labels
+    return out
 
 
 def _median_cell(row: Mapping[str, Any], lang: str) -> str:
@@ -153,11 +164,11 @@ def _median_cell(row: Mapping[str, Any], lang: str) -> str:
         return "–"
 
     def num(x: float) -> str:
-        text = f"{x:.1f}".rstrip("0").rstrip(".")
-        return text.replace(".", ",") if lang != "en" else text
+        return numbers.decimal(x, lang, 1, trim=True)
 
-    sep = " ; " if lang != "en" else "; "
-    return f"{num(row['median'])} [{num(row['q1'])}{sep}{num(row['q3'])}] (n={int(row['n'])})"
+    return (
+        f"{num(row['median'])} {numbers.interval(num(row['q1']), num(row['q3']), lang)} (n={int(row['n'])})"
+    )
 
 
 def _numeric_line(
@@ -171,9 +182,9 @@ def _numeric_line(
     unit = q.unit.get(lang) if q.unit else ""
     label = f"{label} ({_MEDIAN[lang]}{', ' + unit if unit else ''})"
     modern = [""] * n_modern
-    modern[2] = "" if pd.isna(first["p_holm"]) else format_p(first["p_holm"], "holm")
-    modern[3] = "" if pd.isna(first["p_bh"]) else format_p(first["p_bh"], "bh")
-    p = "" if first["test"] == "not_computable" else format_p(first["p_value"], first["test"])
+    modern[2] = "" if pd.isna(first["p_holm"]) else format_p(first["p_holm"], "holm", lang)
+    modern[3] = "" if pd.isna(first["p_bh"]) else format_p(first["p_bh"], "bh", lang)
+    p = "" if first["test"] == "not_computable" else format_p(first["p_value"], first["test"], lang)
     return [
         label,
         *(_median_cell(by_group[g], lang) for g in groups),
@@ -201,6 +212,17 @@ def comparison_layout(
     (binary rows: the "oui" count), else a line with the label and the p-value
     followed by one "- answer" line per printed answer.
     """
+    rows, bold = _layout(table, comparison, codebook, lang, numeric)
+    return [[numbers.typeset(c, lang) if isinstance(c, str) else c for c in row] for row in rows], bold
+
+
+def _layout(
+    table: pd.DataFrame,
+    comparison: Comparison,
+    codebook: Codebook,
+    lang: str,
+    numeric: pd.DataFrame | None,
+) -> tuple[list[list[Any]], set[int]]:
     if comparison.kind == "all_groups":
         return _groups_layout(table, comparison, codebook, lang, numeric)
     from ..stats.compare import OTHER
@@ -245,7 +267,7 @@ def comparison_layout(
         label = row.label.get(lang) or row.label["fr"]
         with_den = row.among is not None
         p_cells = [
-            format_p(first["p_value"], first["test"]),
+            format_p(first["p_value"], first["test"], lang),
             SHORT_TESTS[lang][first["test"]],
             "",
             *_modern(first, lang),
@@ -256,8 +278,8 @@ def comparison_layout(
             rows.append(
                 [
                     label,
-                    _cell(int(lv["n_focal"]), int(lv["n_focal_total"]), lv["pct_focal"], with_den),
-                    _cell(int(lv["n_other"]), int(lv["n_other_total"]), lv["pct_other"], with_den),
+                    _cell(int(lv["n_focal"]), int(lv["n_focal_total"]), lv["pct_focal"], with_den, lang),
+                    _cell(int(lv["n_other"]), int(lv["n_other_total"]), lv["pct_other"], with_den, lang),
                     *p_cells,
                 ]
             )
@@ -268,8 +290,8 @@ def comparison_layout(
             rows.append(
                 [
                     f"- {_level_label(row, q, code, lang)}",
-                    _cell(int(lv["n_focal"]), int(lv["n_focal_total"]), lv["pct_focal"], with_den),
-                    _cell(int(lv["n_other"]), int(lv["n_other_total"]), lv["pct_other"], with_den),
+                    _cell(int(lv["n_focal"]), int(lv["n_focal_total"]), lv["pct_focal"], with_den, lang),
+                    _cell(int(lv["n_other"]), int(lv["n_other_total"]), lv["pct_other"], with_den, lang),
                 ]
             )
     return rows, bold
@@ -327,7 +349,7 @@ def _groups_layout(
         label = row.label.get(lang) or row.label["fr"]
         modern = _modern(first, lang)
         p_cells = [
-            format_p(first["p_value"], first["test"]),
+            format_p(first["p_value"], first["test"], lang),
             SHORT_TESTS[lang][first["test"]],
             "",
             *(modern[i] for i in _GROUP_MODERN[lang]),
@@ -341,6 +363,7 @@ def _groups_layout(
                     int(cells[(code, g)]["denominator"]),
                     cells[(code, g)]["percent"],
                     row.among is not None,
+                    lang,
                 )
                 for g in groups
             ]
@@ -364,6 +387,12 @@ def family_note(
 ) -> str:
     """The sentence printed under a table: what its p-value columns are and
     the family over which Holm and Benjamini–Hochberg were applied."""
+    return numbers.typeset(_family_note(comparison, plan, tables, lang), lang)
+
+
+def _family_note(
+    comparison: Comparison, plan: AnalysisPlan, tables: Mapping[str, pd.DataFrame], lang: str
+) -> str:
     if comparison.family == "all_tables":
         joint = [c for c in plan.comparisons if c.family == "all_tables"]
         names = ", ".join(c.label.get(lang) or c.label["fr"] for c in joint)
@@ -420,88 +449,6 @@ def _sheet_name(comparison: Comparison, lang: str, used: set[str]) -> str:
         k += 1
     used.add(name)
     return name
-
-
-def write_comparisons_xlsx(
-    path: Path,
-    tables: dict[str, pd.DataFrame],
-    plan: AnalysisPlan,
-    codebook: Codebook,
-    notice: str = "",
-    lang: str = "fr",
-    numeric: Mapping[str, pd.DataFrame] | None = None,
-) -> Path:
-    """``comparisons.xlsx``: one sheet per comparison, laid out like a manuscript."""
-    sheets = []
-    bold = {}
-    widths = {}
-    used: set[str] = set()
-    for comparison in plan.comparisons:
-        rows, bold_rows = comparison_layout(
-            tables[comparison.id], comparison, codebook, lang, (numeric or {}).get(comparison.id)
-        )
-        if notice:
-            rows.insert(1, [notice])
-            bold_rows = {r if r == 1 else r + 1 for r in bold_rows}
-        rows += [[], [family_note(comparison, plan, tables, lang)]]
-        name = _sheet_name(comparison, lang, used)
-        sheets.append((name, rows))
-        bold[name] = bold_rows
-        n_groups = len(rows[2 if not notice else 3]) - 11
-        sizes = (24, *([15] * n_groups), 7, 14, 1, 9, 20, 7, 7, 8, 10, 16)
-        if comparison.kind != "all_groups":
-            sizes = (24, 15, 16, 7, 14, 1, 9, 20, 7, 7, 18, 8, 10, 16)
-        widths[name] = {_column(i): w for i, w in enumerate(sizes)}
-    return write_xlsx_sheets(
-        path,
-        sheets,
-        title=", ".join(c.label.get(lang) or c.label["fr"] for c in plan.comparisons),
-        description=notice,
-        column_widths=widths,
-        bold_rows=bold,
-        format_sheet=_format_annex_sheet,
-    )
-
-
-def _column(index: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return str(get_column_letter(index + 1))
-
-
-def _gap_column(ws: Any, header_row: int) -> int:
-    # The empty header cell between the convention's columns and the modern ones.
-    for column in range(2, ws.max_column + 1):
-        if ws.cell(header_row, column).value in (None, ""):
-            return column
-    return 0
-
-
-def _format_annex_sheet(ws: Any, name: str) -> None:
-    """Grid lines around the table, a three-line header, landscape, one page wide."""
-    from openpyxl.styles import Alignment, Border, Side
-
-    thin = Side(style="thin", color="999999")
-    header_row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 2).value)
-    gap = _gap_column(ws, header_row)
-    last = ws.max_row
-    while last > header_row and not any(ws.cell(last, c).value for c in range(2, ws.max_column + 1)):
-        last -= 1  # the note under the table (and the blank row before it) get no grid
-    for row in ws.iter_rows(min_row=header_row, max_row=last, max_col=ws.max_column):
-        for cell in row:
-            if cell.column == gap:  # the gap between the convention's columns and the modern ones
-                continue
-            cell.border = Border(left=thin, right=thin, top=thin, bottom=thin)
-            cell.alignment = Alignment(vertical="top", wrap_text=cell.row == header_row)
-    # Spreadsheets do not grow a row for wrapped text they did not lay out.
-    ws.row_dimensions[header_row].height = 45
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = f"{header_row}:{header_row}"
-    ws.freeze_panes = ws.cell(header_row + 1, 2)
 
 
 def _md_table(rows: Sequence[Sequence[Any]]) -> str:

@@ -27,6 +27,7 @@ from ..stats.describe import MISSING
 from ..study.codebook import Codebook
 from ..study.folder import Study
 from ..study.plan import AnalysisPlan, Comparison
+from . import numbers
 from .annex import SHORT_TESTS, comparison_layout, family_note
 
 __all__ = ["write_docx"]
@@ -43,6 +44,7 @@ _T = {
         "denominator": "Dénominateur",
         "percent": "%",
         "missing": "(sans réponse)",
+        "answered": "(a répondu)",
         "descriptive_note": "Pourcentages calculés parmi les répondants à qui la question a été posée "
         "(dénominateur).",
         "tests": "Tests : {primary} (p, convention du plan) ; {exact} (p exacte bilatérale).",
@@ -60,6 +62,7 @@ _T = {
         "denominator": "Denominator",
         "percent": "%",
         "missing": "(no answer)",
+        "answered": "(answered)",
         "descriptive_note": "Percentages among the respondents the question was asked to (denominator).",
         "tests": "Tests: {primary} (p, the plan's convention); {exact} (exact two-sided p).",
         "not_published": "not published — reconstructed",
@@ -72,8 +75,23 @@ _FONT = "Times New Roman"
 
 
 def _number(value: float, lang: str) -> str:
-    text = f"{value:.1f}"
-    return text.replace(".", ",") if lang == "fr" else text
+    return numbers.decimal(value, lang, 1)
+
+
+def _typeset_document(doc: Any, lang: str) -> None:
+    """French spacing (:func:`numbers.typeset`) in every run of the body and its tables."""
+    if lang == "en":
+        return
+    paragraphs = list(doc.paragraphs)
+    for table in doc.tables:
+        for row in table.rows:
+            for cell in row.cells:
+                paragraphs.extend(cell.paragraphs)
+    for paragraph in paragraphs:
+        for run in paragraph.runs:
+            typeset = numbers.typeset(run.text, lang)
+            if typeset != run.text:
+                run.text = typeset
 
 
 def _descriptive_rows(
@@ -99,6 +117,8 @@ def _descriptive_rows(
             level = d.level(r.level).label(lang) if r.level in d.codes else str(r.level)
         if r.level == MISSING:
             level = t["missing"]
+        elif r.level == "(answered)":
+            level = t["answered"]
         pct = "" if pd.isna(r.percent) else _number(r.percent, lang)
         rows.append([name if name != previous else "", level, str(r.n), str(r.denominator), pct])
         previous = name
@@ -310,7 +330,7 @@ def write_docx(
             if fig.variable in codebook and not codebook[fig.variable].published:
                 caption.add_run(f" ({not_published})").italic = True
             if fig.note:
-                caption.add_run(f" {fig.note}").font.size = Pt(8)
+                caption.add_run(f" {fig.note_text(lang)}").font.size = Pt(8)
 
     if plan.comparisons:
         # Comparisons are wide: a landscape section of their own.
@@ -328,6 +348,7 @@ def write_docx(
             _add_table(doc, rows, 7.5, 1, widths, bold_row=lambda values: not values[0].startswith("- "))
             _note(doc, _tests_note(table, comparison, plan, tables, numeric, lang))
 
+    _typeset_document(doc, lang)
     core = doc.core_properties
     fixed = dt.datetime(*FIXED_TIMESTAMP)
     core.author = core.last_modified_by = "dmp-survey"

@@ -13,7 +13,6 @@ import textwrap
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +32,7 @@ from matplotlib.transforms import Bbox
 from ..stats.describe import MISSING
 from ..study.codebook import Codebook, Question, QuestionType
 from ..study.plan import AnalysisPlan, Figure
+from . import numbers
 from .style import (
     BAR_COLOUR,
     DPI,
@@ -183,18 +183,15 @@ def format_percent(value: float, lang: str = "fr") -> str:
     """
     if value is None or np.isnan(value):
         return "–"
-    # repr() is the shortest decimal that round-trips: 0.35 stays 0.35, not 0.34999….
-    text = str(Decimal(repr(float(value))).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
-    return text.replace(".", ",") if lang != "en" else text
+    return numbers.decimal(value, lang, 1)
 
 
 def bar_label(n: int, percent: float, lang: str = "fr") -> str:
-    """ "24 (37,5 %)" (French typography: space before %) or "24 (37.5%)"."""
+    """ "24 (37,5 %)" (French typography: a no-break space before %) or "24 (37.5%)"."""
     if percent is None or np.isnan(percent):
         return f"{n} (–)"  # nobody was asked
-    if lang == "en":
-        return f"{n} ({format_percent(percent, lang)}%)"
-    return f"{n} ({format_percent(percent, lang)} %)"
+    sign = "%" if lang == "en" else numbers.NBSP + "%"
+    return f"{n} ({format_percent(percent, lang)}{sign})"
 
 
 def figure_data(
@@ -294,8 +291,7 @@ def figure_data(
 
 
 def _number_text(value: float, lang: str) -> str:
-    text = f"{value:.1f}".rstrip("0").rstrip(".") if value == value else "–"
-    return text.replace(".", ",") if lang != "en" else text
+    return numbers.decimal(value, lang, 1, trim=True)
 
 
 def _histogram_data(

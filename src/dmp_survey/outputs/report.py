@@ -28,6 +28,7 @@ from ..stats.compare import MONTE_CARLO_RESAMPLES, MONTE_CARLO_SEED
 from ..study.codebook import Codebook
 from ..study.folder import Study
 from ..study.plan import AnalysisPlan
+from . import numbers
 from .annex import SHORT_TESTS, comparison_layout, family_note, format_p
 
 __all__ = ["ReportData", "render_report"]
@@ -144,20 +145,37 @@ code{background:#f3f3f3;padding:0 .2em}
 """
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[Any]], num_cols: Sequence[int] = ()) -> str:
+_VERBATIM = ' class="verbatim"'
+
+
+def _table(
+    header: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    num_cols: Sequence[int] = (),
+    verbatim_cols: Sequence[int] = (),
+) -> str:
+    """An HTML table; ``verbatim_cols`` hold the publication's own words
+    (where a number is printed, what it prints), shown as printed: never
+    translated nor re-typeset."""
     out = ["<table>", "<tr>" + "".join(f"<th>{escape(str(h))}</th>" for h in header) + "</tr>"]
     for row in rows:
         cells = []
         for i, value in enumerate(row):
-            cls = ' class="num"' if i in num_cols else ""
+            cls = ' class="num"' if i in num_cols else _VERBATIM if i in verbatim_cols else ""
             cells.append(f"<td{cls}>{escape('' if value is None else str(value))}</td>")
         out.append("<tr>" + "".join(cells) + "</tr>")
     out.append("</table>")
     return "\n".join(out)
 
 
-def _status(value: str) -> str:
-    return f'<span class="{escape(value)}">{escape(value)}</span>'
+def _status(value: str, lang: str) -> str:
+    """A verdict: its code as the class (colour), its label in the run's language."""
+    return f'<span class="{escape(value)}">{escape(numbers.status_label(value, lang))}</span>'
+
+
+def _study_text(row: Any, column: str, lang: str) -> str:
+    """A study's sentence in ``lang`` (its ``COLUMN_fr`` column), else as written."""
+    return str(getattr(row, f"{column}_{lang}", "") or getattr(row, column) or "")
 
 
 def _methods(data: ReportData) -> str:
@@ -204,8 +222,7 @@ def _methods(data: ReportData) -> str:
 
 
 def _number(value: float, lang: str, decimals: int = 1) -> str:
-    text = f"{value:.{decimals}f}"
-    return text.replace(".", ",") if lang == "fr" else text
+    return numbers.decimal(value, lang, decimals)
 
 
 def _descriptive(data: ReportData) -> str:
@@ -261,7 +278,6 @@ def _numeric(data: ReportData) -> str:
     def num(x: float) -> str:
         return "–" if pd.isna(x) else _number(float(x), data.lang)
 
-    sep = " ; " if fr else "; "
     rows = []
     for r in data.numeric.itertuples(index=False):
         q = data.codebook[r.variable]
@@ -273,7 +289,7 @@ def _numeric(data: ReportData) -> str:
                 r.n,
                 r.missing,
                 f"{num(r.mean)} ({num(r.sd)})",
-                f"{num(r.median)} [{num(r.q1)}{sep}{num(r.q3)}]",
+                f"{num(r.median)} {numbers.interval(num(r.q1), num(r.q3), data.lang)}",
                 f"{num(r.min)} – {num(r.max)}",
             )
         )
@@ -290,7 +306,7 @@ def _figures(data: ReportData) -> str:
         if fig.variable in data.codebook and not data.codebook[fig.variable].published:
             caption += f" <em>({escape(_not_published(data))})</em>"
         if fig.note:
-            caption += f'<br><span class="small">{escape(fig.note)}</span>'
+            caption += f'<br><span class="small">{escape(fig.note_text(data.lang))}</span>'
         out.append(
             f'<figure id="figure-{number}"><img alt="{escape(fig.title(data.lang))}" '
             f'src="data:image/png;base64,{encoded}"><figcaption>{caption}</figcaption></figure>'
@@ -337,7 +353,7 @@ def _check(data: ReportData) -> str:
         else "La même vérification s'exécute directement sur les effectifs publiés par groupe avec "
         "<code>dmp-survey check</code>."
     )
-    parts = [f"<p>{escape(data.check.summary())}</p><p>{also}</p>"]
+    parts = [f"<p>{escape(data.check.summary(data.lang))}</p><p>{also}</p>"]
     head = ("tableau", "ligne", "publiée", "recalculée", "test", "statut", "raison")
     if data.lang == "en":
         head = ("table", "row", "published", "recomputed", "test", "status", "reason")
@@ -347,16 +363,17 @@ def _check(data: ReportData) -> str:
             (
                 r.annex,
                 r.row_label,
-                r.published,
-                format_p(r.recomputed, r.test),
+                numbers.printed_number(str(r.published), data.lang),
+                format_p(r.recomputed, r.test, data.lang),
                 SHORT_TESTS[data.lang][r.test],
-                r.status,
-                r.reason,
+                numbers.status_label(r.status, data.lang),
+                _study_text(r, "reason", data.lang),
             )
         )
     table = _table(head, rows, (2, 3))
     for status in ("expected_mismatch", "mismatch", "unexpected_match", "match"):
-        table = table.replace(f"<td>{status}</td>", f"<td>{_status(status)}</td>")
+        label = escape(numbers.status_label(status, data.lang))
+        table = table.replace(f"<td>{label}</td>", f"<td>{_status(status, data.lang)}</td>")
     parts.append(table)
     return "\n".join(parts)
 
@@ -379,23 +396,29 @@ def _erratum(data: ReportData) -> str:
         )
     rows = [(r.location, r.published, r.recomputed, r.note) for r in wrong.itertuples(index=False)]
     rows += [
-        (r.location, r.published, r.recomputed, r.note or "rounding") for r in rounded.itertuples(index=False)
+        (r.location, r.published, r.recomputed, r.note or numbers.status_label("rounding", data.lang))
+        for r in rounded.itertuples(index=False)
     ]
-    return intro + _table((t["location"], t["printed"], t["data"], t["note"]), rows)
+    return intro + _table((t["location"], t["printed"], t["data"], t["note"]), rows, verbatim_cols=(0, 1))
 
 
 def _audit(data: ReportData) -> str:
     t = _T[data.lang]
     assert data.audit is not None
     counts = data.audit["status"].value_counts()
-    summary = ", ".join(f"{_status(str(k))} {int(v)}" for k, v in counts.items())
+    summary = ", ".join(f"{_status(str(k), data.lang)} {int(v)}" for k, v in counts.items())
     rows = [
-        (r.location, r.claim, r.published, r.recomputed, r.status, r.note)
+        (r.location, r.claim, r.published, r.recomputed, numbers.status_label(r.status, data.lang), r.note)
         for r in data.audit.itertuples(index=False)
     ]
-    table = _table((t["location"], t["claim"], t["printed"], t["data"], t["status"], t["note"]), rows)
+    table = _table(
+        (t["location"], t["claim"], t["printed"], t["data"], t["status"], t["note"]),
+        rows,
+        verbatim_cols=(0, 2),
+    )
     for status in ("not_checkable", "mismatch", "rounding", "match"):
-        table = table.replace(f"<td>{status}</td>", f"<td>{_status(status)}</td>")
+        label = escape(numbers.status_label(status, data.lang))
+        table = table.replace(f"<td>{label}</td>", f"<td>{_status(status, data.lang)}</td>")
     return (
         f"<p>{len(data.audit)} : {summary}</p><details><summary>"
         + escape(t["show_audit"].format(n=len(data.audit)))
@@ -415,6 +438,22 @@ def _provenance(data: ReportData) -> str:
 
     walk("", data.provenance)
     return _table(("", ""), rows)
+
+
+def _typeset_html(markup: str, lang: str) -> str:
+    """French spacing (:func:`numbers.typeset`) in the text between tags,
+    never inside a tag or an entity; English markup is returned as is."""
+    if lang == "en":
+        return markup
+    import html as html_module
+    import re
+
+    parts = re.split(r"(<[^>]+>)", markup)
+    for i in range(0, len(parts), 2):
+        if parts[i] and not (i and parts[i - 1] == f"<td{_VERBATIM}>"):
+            text = numbers.typeset(html_module.unescape(parts[i]), lang)
+            parts[i] = escape(text, quote=False)
+    return "".join(parts)
 
 
 def render_report(data: ReportData) -> str:
@@ -440,6 +479,8 @@ def render_report(data: ReportData) -> str:
     notice_text = data.study.texts.get("reconstructed_notice", data.lang)
     notice = f'<p class="notice">{_markdown(notice_text)}</p>' if data.reconstructed and notice_text else ""
     title = escape(data.study.texts.get("title", data.lang))
+    body = _typeset_html(body, data.lang)
+    notice = _typeset_html(notice, data.lang)
     return (
         "<!DOCTYPE html>\n"
         f'<html lang="{data.lang}">\n<head>\n<meta charset="utf-8">\n'

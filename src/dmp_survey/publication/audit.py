@@ -65,30 +65,87 @@ def _parse_date(text: str) -> date | None:
     return date(int(m.group(3)), month, int(m.group(1))) if month else None
 
 
-def _format_like(printed: str, value: float) -> str:
-    """``value`` written with the printed number's decimals, comma and % sign."""
+# The audit's own sentences (claims and notes), in the run's language.
+_TEXTS = {
+    "en": {
+        "p_claim": "p-value of the row ({test})",
+        "inferred": "counts include the unprinted answers inferred from the published p-values",
+        "count_claim": "number answering {answer} among {group}",
+        "den_claim": "number asked among {group}",
+        "pct_claim": "percentage answering {answer} among {group} ({n}/{den})",
+        "self_mismatch": "the printed percentage does not follow from the printed count ({n}/{den})",
+        "self_rounding": "the printed percentage truncates {n}/{den} instead of rounding it",
+        "group_claim": "size of the column's group",
+        "header": "header",
+        "not_in_data": "not in the responses",
+        "no_dates": "no answer dates in the export",
+        "no_year": "date without a year",
+        "from_printed": "from the printed {a} and {b}",
+        "unpublished": "the publication never published this question's answers: the reconstructed "
+        "export was built from this very sentence",
+        "would_print": "{a}/{b} would print {printed}: {what}",
+        "more_num": "one respondent more in the numerator",
+        "fewer_num": "one respondent fewer in the numerator",
+        "more_den": "one respondent more in the denominator",
+        "fewer_den": "one respondent fewer in the denominator",
+        "more_both": "one respondent more, counted in both",
+        "fewer_both": "one respondent fewer, counted in both",
+    },
+    "fr": {
+        "p_claim": "p de la ligne ({test})",
+        "inferred": "les effectifs comprennent les réponses non imprimées déduites des p publiées",
+        "count_claim": "nombre ayant répondu {answer} parmi les {group}",
+        "den_claim": "nombre de personnes interrogées parmi les {group}",
+        "pct_claim": "pourcentage ayant répondu {answer} parmi les {group} ({n}/{den})",
+        "self_mismatch": "le pourcentage imprimé ne découle pas de l'effectif imprimé ({n}/{den})",
+        "self_rounding": "le pourcentage imprimé tronque {n}/{den} au lieu de l'arrondir",
+        "group_claim": "effectif du groupe de la colonne",
+        "header": "en-tête",
+        "not_in_data": "absent des réponses",
+        "no_dates": "pas de dates de réponse dans l'export",
+        "no_year": "date sans année",
+        "from_printed": "à partir des nombres imprimés {a} et {b}",
+        "unpublished": "la publication n'a jamais publié les réponses à cette question : l'export "
+        "reconstitué a été construit à partir de cette phrase même",
+        "would_print": "{a}/{b} donnerait {printed} : {what}",
+        "more_num": "un répondant de plus au numérateur",
+        "fewer_num": "un répondant de moins au numérateur",
+        "more_den": "un répondant de plus au dénominateur",
+        "fewer_den": "un répondant de moins au dénominateur",
+        "more_both": "un répondant de plus, compté dans les deux",
+        "fewer_both": "un répondant de moins, compté dans les deux",
+    },
+}
+
+
+def _format_like(printed: str, value: float, lang: str = "en") -> str:
+    """``value`` written with the printed number's decimals, in the run's
+    language (decimal mark, a no-break space before % in French)."""
+    from ..outputs import numbers
+
     p = parse_printed(printed.replace("<", ""))
-    text = f"{value:.{p.decimals}f}"
-    if "," in printed:
-        text = text.replace(".", ",")
+    text = numbers.decimal(value, lang, p.decimals)
     if printed.strip().endswith("%"):
-        text += " %" if " %" in printed else "%"
+        text += "%" if lang == "en" else numbers.NBSP + "%"
     return text
 
 
-def _one_respondent(printed: str, n: int, den: int) -> str:
+def _one_respondent(printed: str, n: int, den: int, lang: str = "en") -> str:
     """Say which single-respondent change would give the printed percentage."""
+    t = _TEXTS[lang]
     options = [
-        (n + 1, den, "one respondent more in the numerator"),
-        (n - 1, den, "one respondent fewer in the numerator"),
-        (n, den + 1, "one respondent more in the denominator"),
-        (n, den - 1, "one respondent fewer in the denominator"),
-        (n + 1, den + 1, "one respondent more, counted in both"),
-        (n - 1, den - 1, "one respondent fewer, counted in both"),
+        (n + 1, den, "more_num"),
+        (n - 1, den, "fewer_num"),
+        (n, den + 1, "more_den"),
+        (n, den - 1, "fewer_den"),
+        (n + 1, den + 1, "more_both"),
+        (n - 1, den - 1, "fewer_both"),
     ]
     for a, b, what in options:
         if 0 <= a <= b and b > 0 and compare_printed(printed, 100 * a / b) == "match":
-            return f"{a}/{b} would print {printed}: {what}"
+            from ..outputs.numbers import quote
+
+            return t["would_print"].format(a=a, b=b, printed=quote(printed, lang), what=t[what])
     return ""
 
 
@@ -135,13 +192,28 @@ class _Crosstabs:
         return int(sub[:, cols].sum()), int(sub[:, : len(names)].sum())
 
 
+def _study_text(row: object, column: str, lang: str) -> str:
+    """A study's sentence in ``lang`` (its ``COLUMN_fr`` column), else as written."""
+    return str(getattr(row, f"{column}_{lang}", "") or getattr(row, column) or "")
+
+
+def _reason(checked: pd.Series, lang: str) -> str:
+    """Why a listed p-value cannot be reproduced, in ``lang`` when the study says it."""
+    return str(checked.get(f"reason_{lang}") or checked["reason"] or "")
+
+
 def _annex_rows(
     published: Published,
     tables: dict[int, pd.DataFrame],
     check: PValueCheck,
     plan: AnalysisPlan | AnnexView,
     codebook: Codebook,
+    lang: str = "en",
 ) -> list[dict[str, object]]:
+    from ..outputs import numbers
+    from ..outputs.annex import SHORT_TESTS
+
+    t = _TEXTS[lang]
     plan = annex_view(plan)
     cells = published.annex_cells
     self_checks = percent_checks(published, plan).set_index(["annex", "variable", "level", "column"])[
@@ -168,17 +240,13 @@ def _annex_rows(
         if r.quantity == "p_value":
             c = checked.loc[(int(r.annex), r.variable)]
             status = "match" if c["status"] in ("match", "unexpected_match") else "mismatch"
-            note = c["reason"] or (
-                "counts include the unprinted answers inferred from the published p-values"
-                if c["counts"] == "inferred"
-                else ""
-            )
+            note = _reason(c, lang) or (t["inferred"] if c["counts"] == "inferred" else "")
             records.append(
                 {
                     "location": f"{where} · p",
-                    "claim": f"p-value of the row ({c['test']})",
+                    "claim": t["p_claim"].format(test=SHORT_TESTS[lang].get(c["test"], c["test"])),
                     "published": r.printed,
-                    "recomputed": f"{c['recomputed']:.4f}",
+                    "recomputed": numbers.decimal(float(c["recomputed"]), lang, 4),
                     "status": status,
                     "note": note,
                     "self_check": "",
@@ -195,23 +263,25 @@ def _annex_rows(
         location = f"{where} · {level_label} · {group_label}"
         if r.quantity == "count":
             recomputed, status = str(n), "match" if int(r.printed) == n else "mismatch"
-            claim = f"number answering '{level_label}' among {group_label}"
+            claim = t["count_claim"].format(answer=numbers.quote(level_label, lang), group=group_label)
             self_check = ""
         elif r.quantity == "denominator":
             recomputed, status = str(den), "match" if int(r.printed) == den else "mismatch"
-            claim = f"number asked among {group_label}"
+            claim = t["den_claim"].format(group=group_label)
             self_check = ""
         else:
             pct = 100.0 * n / den if den else float("nan")
             status = compare_printed(r.printed, pct)
-            recomputed = _format_like(r.printed.strip("()"), pct)
-            claim = f"percentage answering '{level_label}' among {group_label} ({n}/{den})"
+            recomputed = _format_like(r.printed.strip("()"), pct, lang)
+            claim = t["pct_claim"].format(
+                answer=numbers.quote(level_label, lang), group=group_label, n=n, den=den
+            )
             self_check = str(self_checks.get((int(r.annex), r.variable, r.level, r.column), ""))
         note = ""
         if status != "match" and r.quantity == "percent":
             note = {
-                "mismatch": f"the printed percentage does not follow from the printed count ({n}/{den})",
-                "rounding": f"the printed percentage truncates {n}/{den} instead of rounding it",
+                "mismatch": t["self_mismatch"].format(n=n, den=den),
+                "rounding": t["self_rounding"].format(n=n, den=den),
             }.get(self_check, "")
         records.append(
             {
@@ -236,7 +306,7 @@ def _annex_rows(
         records.append(
             {
                 "location": f"{annex.label['fr']} · en-tête · {label}",
-                "claim": "size of the column's group",
+                "claim": t["group_claim"],
                 "published": r.printed,
                 "recomputed": str(n),
                 "status": "match" if int(r.printed) == n else "mismatch",
@@ -260,7 +330,11 @@ def _text_rows(
     plan: AnalysisPlan | AnnexView,
     codebook: Codebook,
     reconstructed: bool,
+    lang: str = "en",
 ) -> list[dict[str, object]]:
+    from ..outputs import numbers
+
+    t = _TEXTS[lang]
     plan = annex_view(plan)
     frame = coded.frame
     text = published.text_numbers
@@ -272,7 +346,7 @@ def _text_rows(
     for r in text.itertuples(index=False):
         base = {
             "location": f"{r.section} · « {r.fragment} »",
-            "claim": r.claim,
+            "claim": _study_text(r, "claim", lang),
             "published": r.printed,
             "source": "text",
             "id": r.id,
@@ -281,12 +355,12 @@ def _text_rows(
             "variable": r.variable,
             "self_check": "",
         }
-        note = r.note
+        note = _study_text(r, "note", lang)
         recomputed = ""
         status = "not_checkable"
         unpublished = r.variable in codebook and not codebook[r.variable].published
         if r.basis == "not_in_data":
-            note = "not in the responses" + (f"; {note}" if note else "")
+            note = t["not_in_data"] + (f"; {note}" if note else "")
         elif r.basis in ("first_answer", "last_answer"):
             when = _parse_date(r.printed)
             if len(stamps) and when is not None:
@@ -294,22 +368,23 @@ def _text_rows(
                 recomputed = got.isoformat()
                 status = "match" if got == when else "mismatch"
             else:
-                note = "no answer dates in the export" if not len(stamps) else "date without a year"
+                note = t["no_dates"] if not len(stamps) else t["no_year"]
         elif r.quantity == "p_value":
             c = checked.loc[(int(r.annex), r.variable)]
-            recomputed = f"{c['recomputed']:.4f}"
+            recomputed = numbers.decimal(float(c["recomputed"]), lang, 4)
             status = compare_printed(r.printed, float(c["recomputed"]))
             if status == "rounding":
                 status = "mismatch"
-            if c["reason"] and status != "match":
-                note = f"{note}; {c['reason']}" if note else c["reason"]
+            reason = _reason(c, lang)
+            if reason and status != "match":
+                note = f"{note}; {reason}" if note else reason
         elif r.basis == "printed":
             num = float(parse_printed(printed_by_id[r.numerator]).value)
             den = float(parse_printed(printed_by_id[r.denominator]).value)
             value = 100 * num / den
-            recomputed = _format_like(r.printed, value)
+            recomputed = _format_like(r.printed, value, lang)
             status = compare_printed(r.printed, value)
-            note = f"from the printed {printed_by_id[r.numerator]} and {printed_by_id[r.denominator]}" + (
+            note = t["from_printed"].format(a=printed_by_id[r.numerator], b=printed_by_id[r.denominator]) + (
                 f"; {note}" if note else ""
             )
         elif r.variable == "respondents":
@@ -319,7 +394,7 @@ def _text_rows(
             else:
                 den = float(parse_printed(printed_by_id[r.denominator]).value)
                 value = 100 * n / den
-                recomputed = _format_like(r.printed, value)
+                recomputed = _format_like(r.printed, value, lang)
                 status = compare_printed(r.printed, value)
         else:
             variable = r.variable
@@ -333,7 +408,7 @@ def _text_rows(
                 status = "match" if r.printed.replace(" ", "") == recomputed else "mismatch"
             else:
                 value = 100 * n / den if den else float("nan")
-                recomputed = _format_like(r.printed, value) + f" ({n}/{den})"
+                recomputed = _format_like(r.printed, value, lang) + f" ({n}/{den})"
                 if r.relation == "more_than":
                     status = "match" if value > float(parse_printed(r.printed).value) else "mismatch"
                 elif r.relation == "about":
@@ -341,15 +416,12 @@ def _text_rows(
                 else:
                     status = compare_printed(r.printed, value)
                 if status == "mismatch":
-                    extra = _one_respondent(r.printed, n, den)
+                    extra = _one_respondent(r.printed, n, den, lang)
                     if extra:
                         note = f"{extra}; {note}" if note else extra
             if unpublished and reconstructed:
                 status = "not_checkable"
-                note = (
-                    "the publication never published this question's answers: the reconstructed export was "
-                    "built from this very sentence" + (f"; {note}" if note else "")
-                )
+                note = t["unpublished"] + (f"; {note}" if note else "")
         records.append({**base, "recomputed": recomputed, "status": status, "note": note})
     return records
 
@@ -362,6 +434,7 @@ def audit(
     plan: AnalysisPlan | AnnexView,
     codebook: Codebook,
     reconstructed: bool = False,
+    lang: str = "en",
 ) -> pd.DataFrame:
     """Recompute every transcribed number.
 
@@ -374,6 +447,10 @@ def audit(
     reconstructed : bool
         The responses are the reconstruction (claims about questions the publication
         never published are then ``not_checkable``).
+    lang : {"en", "fr"}
+        Language of ``claim``, ``note`` and ``recomputed`` (decimal mark); the
+        study's own claims and notes in that language when its
+        ``text_numbers.csv`` has ``claim_fr``/``note_fr`` columns.
 
     Returns
     -------
@@ -383,6 +460,12 @@ def audit(
         ``section``, ``quantity``, ``variable`` and ``self_check`` (a printed
         annex percentage against its own printed count).
     """
-    rows = _annex_rows(published, tables, check, plan, codebook)
-    rows += _text_rows(published, coded, tables, check, plan, codebook, reconstructed)
-    return pd.DataFrame.from_records(rows, columns=AUDIT_COLUMNS)
+    rows = _annex_rows(published, tables, check, plan, codebook, lang)
+    rows += _text_rows(published, coded, tables, check, plan, codebook, reconstructed, lang)
+    frame = pd.DataFrame.from_records(rows, columns=AUDIT_COLUMNS)
+    if lang != "en":
+        from ..outputs.numbers import typeset
+
+        for column in ("claim", "note"):
+            frame[column] = frame[column].map(lambda v: typeset(v, lang) if isinstance(v, str) else v)
+    return frame

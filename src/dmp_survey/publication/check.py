@@ -85,9 +85,11 @@ class PValueCheck:
     def count(self, status: str) -> int:
         return int((self.frame["status"] == status).sum())
 
-    def summary(self) -> str:
+    def summary(self, lang: str = "en") -> str:
         path = self.frame["path"].iloc[0] if len(self.frame) else "?"
         inferred = int(((self.frame["status"] == "match") & (self.frame["counts"] == "inferred")).sum())
+        if lang == "fr":
+            return self._summary_fr(path, inferred)
         parts = [
             f"{path}: {self.count('match')} of {len(self.frame)} published p-values reproduced"
             + (f" ({inferred} of them on counts inferred from those p-values)" if inferred else ""),
@@ -99,6 +101,22 @@ class PValueCheck:
             parts.append(f"{self.count('unexpected_match')} listed value(s) now match: update the list")
         return "; ".join(parts)
 
+    def _summary_fr(self, path: str, inferred: int) -> str:
+        where = {"export": "export", "published counts": "effectifs publiés"}.get(path, path)
+        parts = [
+            f"{where} : {self.count('match')} des {len(self.frame)} p publiées reproduites"
+            + (f" (dont {inferred} sur des effectifs déduits de ces p)" if inferred else ""),
+            f"{self.count('expected_mismatch')} listées comme non reproductibles",
+        ]
+        if self.count("mismatch"):
+            parts.append(f"{self.count('mismatch')} discordance(s) INATTENDUE(S)")
+        if self.count("unexpected_match"):
+            parts.append(
+                f"{self.count('unexpected_match')} valeur(s) listée(s) désormais reproduite(s) : "
+                "mettre la liste à jour"
+            )
+        return " ; ".join(parts)
+
 
 def pvalue_check(
     tables: dict[int, pd.DataFrame],
@@ -106,6 +124,7 @@ def pvalue_check(
     expected: pd.DataFrame,
     path: str,
     inferred_variables: frozenset[str] = frozenset(),
+    lang: str = "en",
 ) -> PValueCheck:
     """Compare recomputed annex p-values with the published ones.
 
@@ -122,6 +141,9 @@ def pvalue_check(
     inferred_variables : frozenset
         Variables whose counts include a split inferred from the published
         p-values (reported in the ``counts`` column).
+    lang : {"en", "fr"}
+        Language of ``reason``: the list's ``reason_fr`` column in French when
+        it has one, else its ``reason``.
 
     Returns
     -------
@@ -130,7 +152,13 @@ def pvalue_check(
         ``expected_mismatch``, ``mismatch`` (not in the list: a failure) or
         ``unexpected_match`` (in the list but reproduced: a failure).
     """
-    listed = {(int(r.annex), r.variable): r.reason for r in expected.itertuples()}
+    column = f"reason_{lang}" if f"reason_{lang}" in expected.columns else "reason"
+    listed = {
+        (int(a), str(v)): str(why or fallback)
+        for a, v, why, fallback in zip(
+            expected["annex"], expected["variable"], expected[column], expected["reason"], strict=True
+        )
+    }
     records = []
     for r in published.pvalues().itertuples():
         annex, variable = int(r.annex), r.variable
