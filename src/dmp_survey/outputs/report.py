@@ -478,7 +478,7 @@ def render_report(data: ReportData) -> str:
     body = "\n".join(f'<h2 id="{key}">{escape(title)}</h2>\n{html}' for key, title, html in sections)
     notice_text = data.study.texts.get("reconstructed_notice", data.lang)
     notice = f'<p class="notice">{_markdown(notice_text)}</p>' if data.reconstructed and notice_text else ""
-    title = escape(data.study.texts.get("title", data.lang))
+    title = escape(numbers.typeset(data.study.texts.get("title", data.lang), data.lang))
     body = _typeset_html(body, data.lang)
     notice = _typeset_html(notice, data.lang)
     return (

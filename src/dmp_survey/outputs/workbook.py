@@ -391,9 +391,9 @@ def _comparison_sheet(
             (other, comparison.other_label.get(lang) or comparison.other_label["fr"]),
         ]
     for _code, label in groups:
-        sheet.add("n", f"{label} n", "count", 9, m["group_n"].format(group=label))
-        sheet.add("den", f"{label} N", "count", 9, m["group_den"].format(group=label))
-        sheet.add("pct", f"{label} %", "percent", 9, m["group_pct"].format(group=label))
+        sheet.add("n", f"{label} n", "count", 11, m["group_n"].format(group=label))
+        sheet.add("den", f"{label} N", "count", 11, m["group_den"].format(group=label))
+        sheet.add("pct", f"{label} %", "percent", 11, m["group_pct"].format(group=label))
     with_odds = comparison.kind != "all_groups"
     _modern_columns(sheet, lang, with_odds)
     by_variable = {str(v): g for v, g in table.groupby("variable", sort=False)}
@@ -524,16 +524,26 @@ def _format(sheets: Mapping[str, tuple[_Sheet, int]], lang: str) -> Any:
             ws.column_dimensions[letter].width = sheet.widths[c - 1]
             head = ws.cell(header_row, c)
             head.font = Font(name="Calibri", bold=True)
-            head.alignment = Alignment(wrap_text=True, vertical="top")
+            # Numbers' headers aligned with their numbers, on the right.
+            head.alignment = Alignment(
+                wrap_text=True, vertical="bottom", horizontal=None if kind is None else "right"
+            )
             if kind is None:
                 for r in range(header_row + 1, last + 1):
                     ws.cell(r, c).alignment = Alignment(vertical="top", wrap_text=sheet.widths[c - 1] >= 60)
                 continue
             for r in range(header_row + 1, last + 1):
                 cell = ws.cell(r, c)
+                cell.alignment = Alignment(vertical="top", horizontal="right")
                 if isinstance(cell.value, int | float) and not isinstance(cell.value, bool):
                     cell.number_format = formats[kind]
-        ws.row_dimensions[header_row].height = 30
+        # Spreadsheets do not grow a row for wrapped text they did not lay out:
+        # room for the longest header at its column's width.
+        lines = max(
+            (len(str(h)) // max(int(w) - 1, 1) + 1 for h, w in zip(sheet.header, sheet.widths, strict=True)),
+            default=1,
+        )
+        ws.row_dimensions[header_row].height = 15 * min(max(lines, 2), 5)
         ws.freeze_panes = ws.cell(header_row + 1, 3 if len(sheet.kinds) > 3 else 1)
         ws.auto_filter.ref = f"A{header_row}:{get_column_letter(len(sheet.kinds))}{max(last, header_row)}"
         ws.print_title_rows = f"{header_row}:{header_row}"
