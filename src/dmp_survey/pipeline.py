@@ -506,31 +506,10 @@ _PART_DIRS = {"processed": OUTPUT_DIRS[0], "figures": OUTPUT_DIRS[1], "reports":
 
 def _publish(staging: Path, root: Path, parts: frozenset[str] = ALL_PARTS) -> None:
     """Replace each selected output directory of ``root`` by its staged
-    version, restoring the previous ones if any move fails."""
-    moved: list[tuple[Path, Path | None]] = []
-    token = staging.name
-    try:
-        for sub in (d for part, d in _PART_DIRS.items() if part in parts):
-            new = staging / sub
-            target = root / sub
-            backup = None
-            if target.exists():
-                backup = target.with_name(f".{target.name}.old-{token}")
-                target.rename(backup)
-            moved.append((target, backup))
-            if new.exists():
-                target.parent.mkdir(parents=True, exist_ok=True)
-                new.rename(target)
-    except OSError:
-        for target, backup in reversed(moved):
-            if target.exists():
-                shutil.rmtree(target)
-            if backup is not None:
-                backup.rename(target)
-        raise
-    for _target, backup in moved:
-        if backup is not None:
-            shutil.rmtree(backup, ignore_errors=True)
+    version (journaled: :mod:`dmp_survey.io.publish`)."""
+    from .io.publish import publish
+
+    publish(staging, root, [d for part, d in _PART_DIRS.items() if part in parts])
 
 
 def run(
@@ -553,16 +532,20 @@ def run(
     if progress is not None:
         progress("analyse")
     analysis = analyse(inputs)
+    from .io.publish import locked, recover, staging_dir
+
     root.mkdir(parents=True, exist_ok=True)
-    staging = root / f".dmp-survey-staging-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    try:
-        write_outputs(analysis, staging, fail_at=fail_at, parts=parts, progress=progress)
-        if progress is not None:
-            progress("publish")
-        _publish(staging, root, parts)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    # One run at a time on a root; a run killed earlier is cleaned up first.
+    with locked(root, progress):
+        recover(root, OUTPUT_DIRS)
+        staging = staging_dir(root)
+        try:
+            write_outputs(analysis, staging, fail_at=fail_at, parts=parts, progress=progress)
+            if progress is not None:
+                progress("publish")
+            _publish(staging, root, parts)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
     return analysis
 
 
@@ -595,6 +578,16 @@ def _study_changes(manifest: dict[str, Any], inputs: Inputs) -> list[str]:
     ]
 
 
+def _recover_if_writable(root: Path) -> None:
+    """Before reading outputs: roll back a publication a killed run left half
+    done (nothing to do, or nothing possible, in a folder this user cannot write)."""
+    from .io.publish import JOURNAL, locked, recover
+
+    if (root / JOURNAL).exists() and os.access(root, os.W_OK):
+        with locked(root):
+            recover(root, OUTPUT_DIRS)
+
+
 def verify(inputs: Inputs, root: Path) -> list[str]:
     """Rerun into a temporary folder and compare with the manifest under ``root``.
 
@@ -607,6 +600,7 @@ def verify(inputs: Inputs, root: Path) -> list[str]:
 
     paths = OutputPaths(root)
     manifest_path = paths.manifest_json
+    _recover_if_writable(root)
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     except FileNotFoundError:
