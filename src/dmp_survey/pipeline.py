@@ -37,6 +37,7 @@ __all__ = [
     "Analysis",
     "Inputs",
     "analyse",
+    "changed_inputs",
     "check_published_counts",
     "load_inputs",
     "run",
@@ -588,6 +589,50 @@ def _recover_if_writable(root: Path) -> None:
             recover(root, OUTPUT_DIRS)
 
 
+def _read_manifest(root: Path) -> dict[str, Any]:
+    import json
+
+    from .errors import InputError
+
+    manifest_path = OutputPaths(root).manifest_json
+    try:
+        manifest: dict[str, Any] = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(manifest_path, "no manifest: run `dmp-survey run` first") from None
+    except (OSError, ValueError) as exc:
+        raise InputError(manifest_path, f"unreadable manifest ({exc.__class__.__name__})") from None
+    return manifest
+
+
+def changed_inputs(raw_path: Path, study_dir: Path, root: Path) -> list[str]:
+    """The export and study files whose sha256 differs from the manifest's
+    under ``root``, found before either is read as an export or a study: a
+    tampered file is named even when it no longer parses (``verify`` then
+    exits 1, not 2)."""
+    from .io.ingest import detect_format
+
+    _recover_if_writable(root)
+    manifest = _read_manifest(root)
+    detect_format(raw_path)  # a missing file, a directory, a FIFO: one line, exit 2
+    problems = []
+    if manifest.get("input", {}).get("sha256") != sha256(raw_path):
+        problems.append(f"input {raw_path.name}: sha256 differs from the manifest's")
+    codebook, plan = manifest.get("codebook", {}), manifest.get("analysis_plan", {})
+    recorded = {
+        "study.yaml": manifest.get("study", {}).get("study.yaml"),
+        str(codebook.get("file", "codebook.yaml")): codebook.get("sha256"),
+        str(plan.get("file", "plan.yaml")): plan.get("sha256"),
+    }
+    if (study_dir / "published").is_dir():  # elsewhere (study.yaml's published:), checked once loaded
+        recorded.update({f"published/{n}": d for n, d in manifest.get("published_values", {}).items()})
+    for name, digest in recorded.items():
+        path = study_dir / name
+        now = sha256(path) if path.is_file() else None
+        if now != digest:
+            problems.append(f"study file {name}: sha256 differs from the manifest's")
+    return problems
+
+
 def verify(inputs: Inputs, root: Path) -> list[str]:
     """Rerun into a temporary folder and compare with the manifest under ``root``.
 
@@ -598,15 +643,8 @@ def verify(inputs: Inputs, root: Path) -> list[str]:
     import json
     import tempfile
 
-    paths = OutputPaths(root)
-    manifest_path = paths.manifest_json
     _recover_if_writable(root)
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        from .errors import InputError
-
-        raise InputError(manifest_path, "no manifest: run `dmp-survey run` first") from None
+    manifest = _read_manifest(root)
     problems = []
     if manifest["input"]["sha256"] != sha256(inputs.raw_path):
         problems.append(f"input {inputs.raw_path.name}: sha256 differs from the manifest's")
