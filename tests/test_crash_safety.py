@@ -9,8 +9,8 @@ are under test). They are killed at named points by ``tests/interrupt.py``
 the first removal after its commit), and after a few delays. Between the
 renames of the publication a killed run leaves a journal: the test then does
 what the next command on that folder does (:func:`recover`, under the lock)
-before checking. Run 20 times in a row by hand (see docs/hostile-inputs.md);
-once in the suite.
+before checking. Repeated 20 times by hand (``DMP_SURVEY_REPEAT=20``, see
+docs/hostile-inputs.md); once in the suite.
 """
 
 from __future__ import annotations
@@ -43,6 +43,10 @@ STAGES = ["stage:analyse", "stage:comparisons", "stage:figures", "stage:manifest
 MOVES = [f"move:{k}" for k in range(1, 8)]
 AFTER_COMMIT = ["rmtree:1", "rmtree:3"]
 DELAYS_MS = [500, 2500, 6000]
+# By hand, ``DMP_SURVEY_REPEAT=20`` repeats the named-point kills and the two
+# concurrency tests 20 times in one session (the runs of the fixture once);
+# the suite runs each once.
+REPEAT = range(int(os.environ.get("DMP_SURVEY_REPEAT", "1")))
 
 
 def _trimmed_study(target: Path) -> Path:
@@ -125,8 +129,9 @@ def _check_after_kill(root: Path, previous: dict[str, str], new: dict[str, str])
     return "previous" if after == previous else "new"
 
 
+@pytest.mark.parametrize("repetition", REPEAT)
 @pytest.mark.parametrize("point", STAGES + MOVES + AFTER_COMMIT)
-def test_a_run_killed_at_a_named_point_leaves_complete_outputs(runs, tmp_path, point):
+def test_a_run_killed_at_a_named_point_leaves_complete_outputs(runs, tmp_path, point, repetition):
     study, fr, previous, new = runs
     root = tmp_path / "out"
     shutil.copytree(fr, root)
@@ -170,7 +175,8 @@ def _waits_for_a_lock(pid: int) -> bool:
     return False
 
 
-def test_a_second_run_waits_for_the_first_to_publish_whole(runs, tmp_path):
+@pytest.mark.parametrize("repetition", REPEAT)
+def test_a_second_run_waits_for_the_first_to_publish_whole(runs, tmp_path, repetition):
     # The first run is stopped in the middle of its publication (its data
     # folder swapped, its figures not yet); the second, on the same --out,
     # must not publish (nor roll the first back) until the first is done.
@@ -206,7 +212,8 @@ def test_a_second_run_waits_for_the_first_to_publish_whole(runs, tmp_path):
     assert sorted(p.name for p in root.iterdir()) == ["data", "figures", "reports"]
 
 
-def test_two_runs_started_together_leave_one_of_them_whole(runs, tmp_path):
+@pytest.mark.parametrize("repetition", REPEAT)
+def test_two_runs_started_together_leave_one_of_them_whole(runs, tmp_path, repetition):
     study, _fr, previous, new = runs
     root = tmp_path / "out"
     procs = [
