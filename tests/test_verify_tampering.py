@@ -18,13 +18,17 @@ EXAMPLE = ROOT / "examples" / "pharmacists"
 
 runner = CliRunner()
 
-# (what is changed: "out", "export" or "study"; its path there; the name verify prints)
+# (what is changed: "out", "export" or "study"; its path there; the byte
+# changed (None: the middle one, flipped); the line verify prints). The
+# export's byte makes an answer unknown and the plan's makes it invalid UTF-8:
+# the files no longer load, and are still named.
+CHANGED, DIFFERS = ": changed since the run", ": sha256 differs from the manifest's"
 CASES = [
-    ("out", "figures/figure_02.png", "figures/figure_02.png: changed since the run"),
-    ("out", "data/processed/descriptive.csv", "data/processed/descriptive.csv: changed since the run"),
-    ("out", "data/processed/comparisons.xlsx", "data/processed/comparisons.xlsx: changed since the run"),
-    ("export", "responses.csv", "input responses.csv: sha256 differs from the manifest's"),
-    ("study", "plan.yaml", "study file plan.yaml: sha256 differs from the manifest's"),
+    ("out", "figures/figure_02.png", None, "figures/figure_02.png" + CHANGED),
+    ("out", "data/processed/descriptive.csv", None, "data/processed/descriptive.csv" + CHANGED),
+    ("out", "data/processed/comparisons.xlsx", None, "data/processed/comparisons.xlsx" + CHANGED),
+    ("export", "responses.csv", (b",En ", b",Dn "), "input responses.csv" + DIFFERS),
+    ("study", "plan.yaml", ("’".encode(), b"\xff\x80\x99"), "study file plan.yaml" + DIFFERS),
 ]
 
 
@@ -43,18 +47,24 @@ def _args(base: Path) -> list[str]:
     return [str(base / "responses.csv"), "--study", str(base / "study"), "--out", str(base / "out")]
 
 
-def _flip_one_byte(path: Path) -> None:
+def _change_one_byte(path: Path, change: tuple[bytes, bytes] | None) -> None:
     data = bytearray(path.read_bytes())
-    data[len(data) // 2] ^= 0x01
+    if change is None:
+        data[len(data) // 2] ^= 0x01
+    else:
+        old, new = change
+        at = bytes(data).index(old)
+        assert len(old) == len(new) and sum(a != b for a, b in zip(old, new, strict=True)) == 1
+        data[at : at + len(old)] = new
     path.write_bytes(bytes(data))
 
 
-@pytest.mark.parametrize(("where", "rel", "line"), CASES, ids=[c[1] for c in CASES])
-def test_verify_names_the_file_with_one_changed_byte(original, tmp_path, where, rel, line):
+@pytest.mark.parametrize(("where", "rel", "change", "line"), CASES, ids=[c[1] for c in CASES])
+def test_verify_names_the_file_with_one_changed_byte(original, tmp_path, where, rel, change, line):
     base = tmp_path / "copy"
     shutil.copytree(original, base)
     target = {"out": base / "out", "export": base, "study": base / "study"}[where] / rel
-    _flip_one_byte(target)
+    _change_one_byte(target, change)
     result = runner.invoke(app, ["verify", *_args(base)])
     assert result.exit_code == 1, result.output
     assert any(out.startswith(line) for out in result.stdout.splitlines()), result.stdout
