@@ -3,9 +3,13 @@ hostile-input corpus (issue 19: each under 10 s and 500 MB).
 
     .venv/bin/python bench/hostile_inputs.py [--only NAME ...]
 
-Each case is built (tests/hostile.py) into a temporary folder and run once in
-a fresh process, ``--out`` an empty folder; the wall time and the peak RSS of
-that process alone (``wait4``) are printed, slowest first. Refused cases are
+Each case is built (tests/hostile.py) into a temporary folder by a child
+process and run once in a fresh process, ``--out`` an empty folder; the wall
+time, CPU time and peak RSS of that process alone (``wait4``) are printed,
+slowest first. The measuring process imports nothing of the project and
+builds nothing: Linux counts the RSS a child had before its exec (the fork of
+its parent) in its peak, so a parent grown by building a 50 MB case would
+inflate the next measurements. Refused cases are
 measured to their refusal; accepted ones through ``validate`` (their full
 run is an ordinary run, measured by bench/run.py). Nothing is asserted and
 nothing written outside the temporary folder.
@@ -21,9 +25,31 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+TESTS = Path(__file__).resolve().parents[1] / "tests"
 
-from hostile import cases
+
+def _builder(argv: list[str]) -> None:
+    """``--list``: the case names; ``--build NAME DIR``: build one, print its
+    command-line arguments as JSON."""
+    import json
+
+    sys.path.insert(0, str(TESTS))
+    from hostile import cases
+
+    if argv[0] == "--list":
+        print(json.dumps([[c.name, c.accepted] for c in cases()]))
+        return
+    name, folder = argv[1], Path(argv[2])
+    case = next(c for c in cases() if c.name == name)
+    built = case.build(folder)
+    print(json.dumps({"export": str(built.export), "study": str(built.study) if built.study else None}))
+
+
+def _child(*argv: str) -> object:
+    import json
+
+    out = subprocess.run([sys.executable, __file__, *argv], capture_output=True, text=True, check=True).stdout
+    return json.loads(out)
 
 
 def measure(args: list[str]) -> tuple[int, float, float, int, str]:
@@ -51,26 +77,28 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", help="case names")
     options = parser.parse_args()
     rows = []
-    for case in cases():
-        if options.only and case.name not in options.only:
+    names = _child("--list")
+    assert isinstance(names, list)
+    for name, accepted in names:
+        if options.only and name not in options.only:
             continue
         with tempfile.TemporaryDirectory(prefix="hostile-") as tmp:
             folder = Path(tmp) / "in"
             folder.mkdir()
-            built = case.build(folder)
+            built = _child("--build", name, str(folder))
+            assert isinstance(built, dict)
             out = Path(tmp) / "out"
             out.mkdir()
-            command = "validate" if case.accepted else "run"
-            args = [command, str(built.export)]
-            if not case.accepted:
+            command = "validate" if accepted else "run"
+            args = [command, built["export"]]
+            if not accepted:
                 args += ["--out", str(out)]
-            if built.study is not None:
-                args += ["--study", str(built.study)]
+            if built["study"] is not None:
+                args += ["--study", built["study"]]
             code, wall, cpu, rss, last = measure(args)
-        rows.append((wall, cpu, rss, code, case.name, command, last))
+        rows.append((wall, cpu, rss, code, name, command, last))
         print(
-            f"{case.name:34} {command:8} exit {code}  {wall:6.2f} s wall  {cpu:6.2f} s CPU  "
-            f"{rss / 2**20:5.0f} MB",
+            f"{name:34} {command:8} exit {code}  {wall:6.2f} s wall  {cpu:6.2f} s CPU  {rss / 2**20:5.0f} MB",
             flush=True,
         )
     rows.sort(reverse=True)
@@ -86,4 +114,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) > 1 and sys.argv[1] in ("--list", "--build"):
+        _builder(sys.argv[1:])
+    else:
+        main()
