@@ -226,11 +226,19 @@ def verify(
 
     Example: dmp-survey verify export.xlsx --study my-study --out results (with the options of the run)
     """
-    from .pipeline import load_inputs
+    from .pipeline import changed_inputs, load_inputs
     from .pipeline import verify as verify_outputs
 
     _no_old(old)
     lang = _lang(lang)
+    # Inputs first, by their bytes: a changed export or study file may no
+    # longer load, and is still named (exit 1); no rerun on changed inputs.
+    changed = _call(lambda: changed_inputs(raw, study, out))
+    for line in changed:
+        typer.echo(line)
+    if changed:
+        typer.echo("not rerun: the inputs are not those of the run")
+        raise typer.Exit(1)
     problems = _call(lambda: verify_outputs(load_inputs(raw, study, lang, sheet, csv), out))
     for line in problems:
         typer.echo(line)

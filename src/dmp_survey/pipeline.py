@@ -37,6 +37,7 @@ __all__ = [
     "Analysis",
     "Inputs",
     "analyse",
+    "changed_inputs",
     "check_published_counts",
     "load_inputs",
     "run",
@@ -519,31 +520,10 @@ _PART_DIRS = {"processed": OUTPUT_DIRS[0], "figures": OUTPUT_DIRS[1], "reports":
 
 def _publish(staging: Path, root: Path, parts: frozenset[str] = ALL_PARTS) -> None:
     """Replace each selected output directory of ``root`` by its staged
-    version, restoring the previous ones if any move fails."""
-    moved: list[tuple[Path, Path | None]] = []
-    token = staging.name
-    try:
-        for sub in (d for part, d in _PART_DIRS.items() if part in parts):
-            new = staging / sub
-            target = root / sub
-            backup = None
-            if target.exists():
-                backup = target.with_name(f".{target.name}.old-{token}")
-                target.rename(backup)
-            moved.append((target, backup))
-            if new.exists():
-                target.parent.mkdir(parents=True, exist_ok=True)
-                new.rename(target)
-    except OSError:
-        for target, backup in reversed(moved):
-            if target.exists():
-                shutil.rmtree(target)
-            if backup is not None:
-                backup.rename(target)
-        raise
-    for _target, backup in moved:
-        if backup is not None:
-            shutil.rmtree(backup, ignore_errors=True)
+    version (journaled: :mod:`dmp_survey.io.publish`)."""
+    from .io.publish import publish
+
+    publish(staging, root, [d for part, d in _PART_DIRS.items() if part in parts])
 
 
 def run(
@@ -566,16 +546,20 @@ def run(
     if progress is not None:
         progress("analyse")
     analysis = analyse(inputs)
+    from .io.publish import locked, recover, staging_dir
+
     root.mkdir(parents=True, exist_ok=True)
-    staging = root / f".dmp-survey-staging-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    try:
-        write_outputs(analysis, staging, fail_at=fail_at, parts=parts, progress=progress)
-        if progress is not None:
-            progress("publish")
-        _publish(staging, root, parts)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    # One run at a time on a root; a run killed earlier is cleaned up first.
+    with locked(root, progress):
+        recover(root, OUTPUT_DIRS)
+        staging = staging_dir(root)
+        try:
+            write_outputs(analysis, staging, fail_at=fail_at, parts=parts, progress=progress)
+            if progress is not None:
+                progress("publish")
+            _publish(staging, root, parts)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
     return analysis
 
 
@@ -608,6 +592,60 @@ def _study_changes(manifest: dict[str, Any], inputs: Inputs) -> list[str]:
     ]
 
 
+def _recover_if_writable(root: Path) -> None:
+    """Before reading outputs: roll back a publication a killed run left half
+    done (nothing to do, or nothing possible, in a folder this user cannot write)."""
+    from .io.publish import JOURNAL, locked, recover
+
+    if (root / JOURNAL).exists() and os.access(root, os.W_OK):
+        with locked(root):
+            recover(root, OUTPUT_DIRS)
+
+
+def _read_manifest(root: Path) -> dict[str, Any]:
+    import json
+
+    from .errors import InputError
+
+    manifest_path = OutputPaths(root).manifest_json
+    try:
+        manifest: dict[str, Any] = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(manifest_path, "no manifest: run `dmp-survey run` first") from None
+    except (OSError, ValueError) as exc:
+        raise InputError(manifest_path, f"unreadable manifest ({exc.__class__.__name__})") from None
+    return manifest
+
+
+def changed_inputs(raw_path: Path, study_dir: Path, root: Path) -> list[str]:
+    """The export and study files whose sha256 differs from the manifest's
+    under ``root``, found before either is read as an export or a study: a
+    tampered file is named even when it no longer parses (``verify`` then
+    exits 1, not 2)."""
+    from .io.ingest import detect_format
+
+    _recover_if_writable(root)
+    manifest = _read_manifest(root)
+    detect_format(raw_path)  # a missing file, a directory, a FIFO: one line, exit 2
+    problems = []
+    if manifest.get("input", {}).get("sha256") != sha256(raw_path):
+        problems.append(f"input {raw_path.name}: sha256 differs from the manifest's")
+    codebook, plan = manifest.get("codebook", {}), manifest.get("analysis_plan", {})
+    recorded = {
+        "study.yaml": manifest.get("study", {}).get("study.yaml"),
+        str(codebook.get("file", "codebook.yaml")): codebook.get("sha256"),
+        str(plan.get("file", "plan.yaml")): plan.get("sha256"),
+    }
+    if (study_dir / "published").is_dir():  # elsewhere (study.yaml's published:), checked once loaded
+        recorded.update({f"published/{n}": d for n, d in manifest.get("published_values", {}).items()})
+    for name, digest in recorded.items():
+        path = study_dir / name
+        now = sha256(path) if path.is_file() else None
+        if now != digest:
+            problems.append(f"study file {name}: sha256 differs from the manifest's")
+    return problems
+
+
 def verify(inputs: Inputs, root: Path) -> list[str]:
     """Rerun into a temporary folder and compare with the manifest under ``root``.
 
@@ -618,14 +656,8 @@ def verify(inputs: Inputs, root: Path) -> list[str]:
     import json
     import tempfile
 
-    paths = OutputPaths(root)
-    manifest_path = paths.manifest_json
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        from .errors import InputError
-
-        raise InputError(manifest_path, "no manifest: run `dmp-survey run` first") from None
+    _recover_if_writable(root)
+    manifest = _read_manifest(root)
     problems = []
     if manifest["input"]["sha256"] != sha256(inputs.raw_path):
         problems.append(f"input {inputs.raw_path.name}: sha256 differs from the manifest's")

@@ -37,6 +37,8 @@ __all__ = [
 
 RESPONDENT = "respondent_id"
 _NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
+# Far beyond any answer label of a questionnaire (the longest shipped is under 200).
+MAX_LABEL_CHARS = 10_000
 
 
 @dataclass(frozen=True)
@@ -144,10 +146,16 @@ def _decode_value(question: Question, value: Any, keys: Mapping[str, str]) -> st
             )
         raise ValueError(f"a number ({clip(value)}) where an answer label is expected")
     text = str(value)
+    expected = ", ".join(f"'{a.fr}'" for a in question.answers)
+    if len(text) > MAX_LABEL_CHARS:
+        # No answer label is this long; normalising a 50 MB cell and comparing
+        # it with the labels (difflib is quadratic) would take minutes.
+        raise ValueError(
+            f"unknown answer '{clip(text)}' ({len(text):,} characters); expected one of {expected}"
+        )
     code = keys.get(normalise_label(text))
     if code is not None:
         return code
-    expected = ", ".join(f"'{a.fr}'" for a in question.answers)
     if _NUMBER.match(text.strip()) and question.type is not QuestionType.LIKERT:
         raise ValueError(f"a number ({clip(text)}) where an answer label is expected: {expected}")
     hint = closest(text, [a.fr for a in question.answers])

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import codecs
 import csv
+import errno
 import io
+import os
 import re
+import stat
 import zipfile
 import zlib
 from collections.abc import Iterable, Sequence
@@ -73,6 +76,9 @@ MAX_COMPRESSION_RATIO = 100
 MAX_DECLARED_CELLS = 50_000_000
 # Bytes of a part read to reach its root element (or a sheet's <dimension>).
 MAX_PROLOG_BYTES = 1_000_000
+# A CSV header row: 16,384 columns (Excel's limit) of 200-character questions
+# take 3.3 MB.
+MAX_HEADER_BYTES = 16 * 2**20
 
 
 @dataclass(frozen=True)
@@ -140,10 +146,7 @@ def detect_format(path: Path) -> str:
     ``zip``, ``binary``. Raises :class:`InputError` for a missing file, a
     directory or an empty file.
     """
-    if not path.exists():
-        raise InputError(path, "file not found")
-    if path.is_dir():
-        raise InputError(path, "is a directory; expected a questionnaire export file")
+    _check_regular_file(path)
     with path.open("rb") as fh:
         head = fh.read(8192)
     if not head:
@@ -165,8 +168,55 @@ def detect_format(path: Path) -> str:
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf16"
     if b"\x00" in head:
-        return "binary"
+        # Text with a stray NUL (a damaged copy) has no other control byte;
+        # UTF-16 without its BOM is half NULs; anything else is binary.
+        if any(b < 0x20 and b not in (0, 9, 10, 13) for b in head):
+            return "binary"
+        return "utf16" if head.count(0) > len(head) // 4 else "csv"
     return "csv"
+
+
+def _check_regular_file(path: Path) -> None:
+    """Refuse what cannot be an export before opening it: a missing file, a
+    symbolic link loop, a directory, and a FIFO, socket or device (reading a
+    FIFO waits for a writer forever, /dev/zero never ends)."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        if path.is_symlink():
+            raise InputError(path, "is a symbolic link to a file that does not exist") from None
+        raise InputError(path, "file not found") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise InputError(
+                path, "is a symbolic link loop (links leading back to themselves); expected an export file"
+            ) from None
+        raise InputError(path, f"cannot be read ({exc.strerror or exc.__class__.__name__})") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError(path, "is a directory; expected a questionnaire export file")
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(
+            path, "is not a regular file (a pipe, socket or device); expected a questionnaire export file"
+        )
+    if not os.access(path, os.R_OK):
+        raise InputError(path, "cannot be read (permission denied)")
+
+
+def _refuse_nul(path: Path) -> None:
+    """A NUL byte anywhere in a text export: CSV readers cut, drop or keep it
+    silently (an answer would change unseen), so it is refused with its line."""
+    line = 1
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            at = block.find(b"\x00")
+            if at >= 0:
+                line += block.count(b"\n", 0, at)
+                raise InputError(
+                    path,
+                    "a NUL byte (\\x00) in the text: a damaged copy or not a text export; export it again",
+                    row=line,
+                )
+            line += block.count(b"\n")
 
 
 def _check_format(path: Path) -> str:
@@ -197,6 +247,8 @@ def _check_format(path: Path) -> str:
         )
     if fmt not in readable:
         raise InputError(path, f"this is {_FORMAT_NAMES[fmt]}; expected .xlsx, .csv or .parquet")
+    if fmt == "csv":
+        _refuse_nul(path)
     if expected is not None and expected != fmt:
         raise InputError(
             path,
@@ -653,6 +705,15 @@ def _sniff_csv(path: Path, codebook: Codebook) -> tuple[str, str, list[str]]:
     """Return (encoding, delimiter, header fields) from the head of a CSV file."""
     with path.open("rb") as fh:
         head = fh.read(1 << 16)
+        # The header line is read whole: the reader names every column from it,
+        # and a cut header (10,000 columns take 130 kB) would shift the columns.
+        while b"\n" not in head and b"\r" not in head and len(head) < MAX_HEADER_BYTES:
+            more = fh.read(1 << 20)
+            if not more:
+                break
+            head += more
+    if b"\n" not in head and b"\r" not in head and len(head) >= MAX_HEADER_BYTES:
+        raise InputError(path, f"the header row is longer than {MAX_HEADER_BYTES // 2**20} MB", row=1)
     encoding = "utf-8-sig"
     try:
         text = head.decode("utf-8-sig")

@@ -163,7 +163,8 @@ def write_xlsx_sheets(
     """Write rows to an xlsx workbook (openpyxl), one sheet per entry.
 
     Text cells are always stored as text, never as formulas, whatever their
-    first character; the file is then normalised (:func:`normalise_xlsx`).
+    first character, and those starting with a formula character carry Excel's
+    quote prefix; the file is then normalised (:func:`normalise_xlsx`).
     ``format_sheet(worksheet, name)`` may set borders and page layout.
     """
     from openpyxl import Workbook
@@ -183,6 +184,11 @@ def write_xlsx_sheets(
                 if isinstance(value, str):
                     # openpyxl would turn "=…" into a formula: force text.
                     cell.data_type = "s"
+                    if value.startswith(_FORMULA_START):
+                        # What Excel stores for a typed '=…: shown without the
+                        # apostrophe, kept as text when the cell is edited
+                        # (OWASP CSV injection guidance, issue 19).
+                        cell.quotePrefix = True
                 if bold_rows and r in bold_rows.get(name, set()):
                     cell.font = Font(name="Calibri", bold=True)
         for letter, width in (column_widths or {}).get(name, {}).items():

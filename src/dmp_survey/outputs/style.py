@@ -104,6 +104,9 @@ RC_PARAMS: Mapping[str, Any] = MappingProxyType(
         "figure.constrained_layout.w_pad": 0.08,
         # Text drawn as paths: the SVG looks the same without the font installed.
         "svg.fonttype": "path",
+        # A study's captions and labels are text, never LaTeX: "$x^2$" is drawn
+        # as written, and a lone "$" ("coût en $") is no parse error (issue 19).
+        "text.parse_math": False,
         "pdf.fonttype": 42,
         "axes.unicode_minus": True,
         "hatch.linewidth": 0.8,

@@ -135,6 +135,23 @@ def _inside(doc: YamlFile, key: str, directory: Path) -> Path:
     return target
 
 
+# Each comparison is a table of the report, a sheet of the workbook and a CSV,
+# each figure a PNG and an SVG: a plan beyond these is a mistake (a generated
+# plan gone wrong), refused before its schema is checked item by item (issue 19).
+MAX_COMPARISONS = 200
+MAX_FIGURES = 500
+
+
+def _check_plan_size(doc: YamlFile) -> None:
+    if not isinstance(doc.data, dict):
+        return  # the schema says what is wrong
+    for key, limit in (("comparisons", MAX_COMPARISONS), ("figures", MAX_FIGURES)):
+        items = doc.data.get(key)
+        if isinstance(items, list) and len(items) > limit:
+            message = f"{len(items)} {key}; at most {limit} (each is a table or figure of its own)"
+            raise doc.error((key,), message, PlanError)
+
+
 def load_study(directory: Path) -> Study:
     """Read and check a study folder.
 
@@ -155,6 +172,7 @@ def load_study(directory: Path) -> Study:
     validate_schema(cb_doc, "codebook", CodebookError)
     codebook = build_codebook(cb_doc)
     plan_doc = read_yaml(directory / "plan.yaml", "analysis plan", PlanError)
+    _check_plan_size(plan_doc)
     validate_schema(plan_doc, "plan", PlanError)
     plan = build_plan(plan_doc, codebook)
 

@@ -12,6 +12,7 @@ positions in the objects it constructs, hence the walk over its node tree.
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,10 +24,17 @@ from ..errors import StudyError
 
 __all__ = ["MAX_YAML_BYTES", "YamlFile", "format_key", "read_yaml"]
 
-# A 40-question codebook is about 25 kB and 3,000 nodes: limits a thousand
-# times larger and a hundred times larger than that are mistakes or attacks.
-MAX_YAML_BYTES = 8 * 1024 * 1024
+# The shipped codebook (40 questions, French and English) is 15 kB and 3,000
+# nodes: limits thirty times and a hundred times larger are mistakes or
+# attacks. The byte limit also bounds the time: PyYAML reads about 0.1 MB a
+# second of a plan on this project's 2-core machine (libyaml parses, Python
+# resolves and builds each value), so a file at the limit is read in seconds
+# and a larger one refused at once (issue 19: every refusal within 10 s).
+MAX_YAML_BYTES = 512 * 1024
 MAX_YAML_NODES = 300_000
+# libyaml's parser when PyYAML was built with it (the wheels are), the same
+# safe constructor either way: only plain data.
+_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 Key = tuple[str | int, ...]
 
@@ -108,8 +116,16 @@ def read_yaml(path: Path, what: str, kind: Callable[..., StudyError] = StudyErro
         alias, or a tag that is not plain data; located at its line.
     """
     try:
-        if path.stat().st_size > MAX_YAML_BYTES:
-            raise kind(path, f"the {what} is larger than {MAX_YAML_BYTES // 2**20} MiB")
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode) and not stat.S_ISDIR(info.st_mode):
+            # A FIFO would block the read, a device never end it.
+            raise kind(path, f"the {what} is not a regular file (a pipe or a device)")
+        if info.st_size > MAX_YAML_BYTES:
+            raise kind(
+                path,
+                f"the {what} is {info.st_size / 1e6:.1f} MB, larger than a study file can be "
+                f"({MAX_YAML_BYTES // 1024} kB at most)",
+            )
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise kind(path, f"{what} not found") from None
@@ -119,15 +135,17 @@ def read_yaml(path: Path, what: str, kind: Callable[..., StudyError] = StudyErro
         raise kind(path, f"the {what} is not UTF-8 text") from None
     except OSError as exc:
         raise kind(path, f"cannot read the {what}: {exc.strerror or exc.__class__.__name__}") from None
+    loader = _LOADER(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        # Parsed once: the node tree is measured (aliases expanded), then built.
+        node = loader.get_single_node()
         if node is not None and _expanded_size(node, {}) > MAX_YAML_NODES:
             raise kind(
                 path,
                 f"the YAML expands to more than {MAX_YAML_NODES:,} values through its aliases "
                 "(expected a study file, not a 'billion laughs')",
             )
-        data = yaml.safe_load(text)
+        data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = (exc.problem or exc.context or "invalid YAML").strip()
@@ -136,6 +154,8 @@ def read_yaml(path: Path, what: str, kind: Callable[..., StudyError] = StudyErro
         raise kind(path, problem, line=mark.line + 1 if mark else None) from None
     except yaml.YAMLError as exc:
         raise kind(path, f"invalid YAML ({exc.__class__.__name__})") from None
+    finally:
+        loader.dispose()
     lines: dict[Key, int] = {}
     if node is not None:
         _walk(node, (), lines)
