@@ -436,16 +436,16 @@ def _family_note(
     return note
 
 
-def _sheet_name(comparison: Comparison, lang: str, used: set[str]) -> str:
+def _sheet_name(comparison: Comparison, lang: str, used: set[str], suffix: str = "") -> str:
     # Excel: at most 31 characters, none of []:*?/\, unique in the workbook.
     base = comparison.label.get(lang) or comparison.label["fr"]
     for ch in "[]:*?/\\":
         base = base.replace(ch, " ")
-    name = base[:31]
+    name = base[: 31 - len(suffix)] + suffix
     k = 2
     while name in used:
-        suffix = f" ({k})"
-        name = base[: 31 - len(suffix)] + suffix
+        tail = f" ({k}){suffix}"
+        name = base[: 31 - len(tail)] + tail
         k += 1
     used.add(name)
     return name

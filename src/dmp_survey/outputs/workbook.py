@@ -446,9 +446,7 @@ def _numeric_sheet(
     from ..stats.compare import OTHER, OVERALL
 
     t, m = _T[lang], _MEANING[lang]
-    base = (comparison.label.get(lang) or comparison.label["fr"])[: 31 - len(t["numeric_suffix"])]
-    name = base + t["numeric_suffix"]
-    used.add(name)
+    name = _sheet_name(comparison, lang, used, t["numeric_suffix"])
     sheet = _Sheet(name, comparison.heading(lang), [], [], [])
     names = {
         code: label.get(lang) or label["fr"]
