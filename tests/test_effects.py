@@ -94,7 +94,12 @@ def test_invalid_tables_raise(bad: object):
 # SciPy's value-by-value sum (minutes for one table of 10^5 respondents).
 @pytest.mark.parametrize(
     "table",
-    [[[1500, 900], [1200, 1300]], [[5, 2995], [10, 2990]], [[40, 3000], [900, 2000]], [[2500, 10], [2400, 40]]],
+    [
+        [[1500, 900], [1200, 1300]],
+        [[5, 2995], [10, 2990]],
+        [[40, 3000], [900, 2000]],
+        [[2500, 10], [2400, 40]],
+    ],
 )
 def test_large_table_path_agrees_with_scipy(table: list[list[int]]):
     from scipy.stats.contingency import odds_ratio
@@ -112,7 +117,9 @@ def test_large_table_matches_r():
     # (uniroot's default tolerance, 1e-5 relative); the value below is the
     # same root found to xtol = 1e-13, as SciPy's odds_ratio does.
     res = odds_ratio_conditional([[12000, 30000], [250000, 700000]])
-    assert (res.estimate, res.ci_low, res.ci_high) == pytest.approx((1.1199884, 1.0958956, 1.1445692), rel=2e-5)
+    assert (res.estimate, res.ci_low, res.ci_high) == pytest.approx(
+        (1.1199884, 1.0958956, 1.1445692), rel=2e-5
+    )
     assert (res.estimate, res.ci_low, res.ci_high) == pytest.approx(
         (1.119999868954804, 1.0959129070997184, 1.1445639737087416), rel=1e-9
     )

@@ -257,7 +257,7 @@ def write_outputs(
     """
     from .io.csvdialect import csv_writer
     from .io.writers import write_parquet
-    from .outputs.annex import write_comparisons_markdown, write_comparisons_xlsx
+    from .outputs.annex import layouts_shared, write_comparisons_markdown, write_comparisons_xlsx
 
     paths = OutputPaths(root)
     inputs = analysis.inputs
@@ -294,6 +294,9 @@ def write_outputs(
             numeric=analysis.numeric,
             bins=analysis.bins,
         )
+    # Each comparison laid out once for the workbook, Markdown, report and docx.
+    shared = layouts_shared()
+    shared.__enter__()
     try:
         responses = _processed_responses(analysis.coded)
         notice = _notice(analysis)
@@ -366,6 +369,7 @@ def write_outputs(
         if processed:
             stage("manifest", lambda: _write_manifest(analysis, paths, written))
     finally:
+        shared.__exit__(None, None, None)
         if job is not None:
             job.close()
     return written

@@ -148,6 +148,27 @@ def normalise_xlsx(path: Path) -> Path:
     return path
 
 
+def set_style(cell: Any, attribute: str, value: Any, cache: dict[Any, Any]) -> None:
+    """``setattr(cell, attribute, value)`` for an openpyxl style (font,
+    border, alignment), the same bytes, without its cost on every cell.
+
+    openpyxl hashes and compares the whole style object with every style of
+    the workbook on each assignment (about a millisecond): a whole run's
+    workbook spent seconds there. The cell's resulting style indices depend
+    only on its previous ones and on the value, so they are computed once per
+    combination and copied. ``cache`` is one dict per workbook and per value.
+    """
+    from copy import copy
+
+    key = (attribute, id(value), None if cell._style is None else tuple(cell._style))
+    done = cache.get(key)
+    if done is None:
+        setattr(cell, attribute, value)
+        cache[key] = (value, copy(cell._style))  # value kept alive: its id stays its own
+    else:
+        cell._style = copy(done[1])
+
+
 def write_xlsx_sheets(
     path: Path,
     sheets: Sequence[tuple[str, Iterable[Sequence[Any]]]],
@@ -171,6 +192,8 @@ def write_xlsx_sheets(
 
     wb = Workbook()
     wb.remove(wb.active)
+    bold = Font(name="Calibri", bold=True)
+    styles: dict[Any, Any] = {}
     for name, rows in sheets:
         ws = wb.create_sheet(title=name)
         for r, row in enumerate(rows, start=1):
@@ -184,7 +207,7 @@ def write_xlsx_sheets(
                     # openpyxl would turn "=…" into a formula: force text.
                     cell.data_type = "s"
                 if bold_rows and r in bold_rows.get(name, set()):
-                    cell.font = Font(name="Calibri", bold=True)
+                    set_style(cell, "font", bold, styles)
         for letter, width in (column_widths or {}).get(name, {}).items():
             ws.column_dimensions[letter].width = width
         if format_sheet is not None:

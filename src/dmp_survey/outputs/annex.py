@@ -7,14 +7,15 @@ Rounding happens here only, on copies, for presentation.
 
 from __future__ import annotations
 
+import contextlib
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from ..io.writers import write_text, write_xlsx_sheets
+from ..io.writers import set_style, write_text, write_xlsx_sheets
 from ..study.codebook import Codebook, Question
 from ..study.plan import AnalysisPlan, Comparison, Row, group_levels
 
@@ -187,6 +188,26 @@ def _numeric_line(
 _MEDIAN = {"fr": "médiane [Q1 ; Q3]", "en": "median [Q1; Q3]"}
 
 
+# (table, comparison, codebook, lang, numeric) -> layout, while write_outputs
+# writes one analysis (see layouts_shared); None: no sharing.
+_SHARED: dict[tuple[int, ...], tuple[tuple[Any, ...], list[list[Any]], set[int]]] | None = None
+
+
+@contextlib.contextmanager
+def layouts_shared() -> Iterator[None]:
+    """Within this block, each comparison is laid out once and the layout
+    shared by the workbook, the Markdown, the Word document and the report
+    (each got its own copy of the same rows; laying one out costs about a
+    tenth of a second). The tables must not change inside the block."""
+    global _SHARED
+    outer = _SHARED
+    _SHARED = {}
+    try:
+        yield
+    finally:
+        _SHARED = outer
+
+
 def comparison_layout(
     table: pd.DataFrame,
     comparison: Comparison,
@@ -201,6 +222,24 @@ def comparison_layout(
     (binary rows: the "oui" count), else a line with the label and the p-value
     followed by one "- answer" line per printed answer.
     """
+    if _SHARED is None:
+        return _comparison_layout(table, comparison, codebook, lang, numeric)
+    objects = (table, comparison, codebook, lang, numeric)
+    key = tuple(id(o) for o in objects)
+    hit = _SHARED.get(key)
+    if hit is None:
+        rows, bold = _comparison_layout(table, comparison, codebook, lang, numeric)
+        hit = _SHARED[key] = (objects, rows, bold)  # objects kept alive: their ids stay theirs
+    return [list(r) for r in hit[1]], set(hit[2])
+
+
+def _comparison_layout(
+    table: pd.DataFrame,
+    comparison: Comparison,
+    codebook: Codebook,
+    lang: str = "fr",
+    numeric: pd.DataFrame | None = None,
+) -> tuple[list[list[Any]], set[int]]:
     if comparison.kind == "all_groups":
         return _groups_layout(table, comparison, codebook, lang, numeric)
     from ..stats.compare import OTHER
@@ -487,12 +526,16 @@ def _format_annex_sheet(ws: Any, name: str) -> None:
     last = ws.max_row
     while last > header_row and not any(ws.cell(last, c).value for c in range(2, ws.max_column + 1)):
         last -= 1  # the note under the table (and the blank row before it) get no grid
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    wrapped = Alignment(vertical="top", wrap_text=True)
+    top = Alignment(vertical="top", wrap_text=False)
+    styles: dict[Any, Any] = {}
     for row in ws.iter_rows(min_row=header_row, max_row=last, max_col=ws.max_column):
         for cell in row:
             if cell.column == gap:  # the gap between the convention's columns and the modern ones
                 continue
-            cell.border = Border(left=thin, right=thin, top=thin, bottom=thin)
-            cell.alignment = Alignment(vertical="top", wrap_text=cell.row == header_row)
+            set_style(cell, "border", border, styles)
+            set_style(cell, "alignment", wrapped if cell.row == header_row else top, styles)
     # Spreadsheets do not grow a row for wrapped text they did not lay out.
     ws.row_dimensions[header_row].height = 45
     ws.page_setup.orientation = "landscape"

@@ -1458,8 +1458,6 @@ def fisher_freeman_halton_monte_carlo(
     def statistic(t: np.ndarray, axis: int) -> np.ndarray:
         return np.asarray(tables.pmf(t.reshape((-1, *shape)) if t.ndim > 1 else t.reshape(shape)))
 
-    result = monte_carlo_test(
-        x.ravel(), rvs, statistic, alternative="less", n_resamples=n_res, batch=batch
-    )
+    result = monte_carlo_test(x.ravel(), rvs, statistic, alternative="less", n_resamples=n_res, batch=batch)
     p = float(result.pvalue)
     return MonteCarloP(p, math.sqrt(p * (1.0 - p) / n_res), int(seed), n_res)
