@@ -23,7 +23,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-
 import pytest
 
 from dmp_survey.stats.effects import OddsRatio, odds_ratio_conditional
