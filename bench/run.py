@@ -720,6 +720,12 @@ def print_report(res: dict[str, Any]) -> None:
             f"at the bound {fmt_s(rerun['at_bound']['seconds'])} s"
         )
 
+    if res.get("v2"):
+        sys.path.insert(0, str(BENCH))
+        import v2
+
+        v2.print_v2(res["v2"])
+
     print("\nTargets")
     for v in res.get("verdicts", []):
         fig = v["figure"]
@@ -743,7 +749,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--sizes", help="comma-separated respondent counts (default 10^3..10^6)")
     parser.add_argument("--formats", default="csv,parquet,xlsx")
-    parser.add_argument("--parts", default="small,imports,scale,peer,exact", help="which parts to run")
+    parser.add_argument(
+        "--parts",
+        default="small,imports,scale,peer,exact",
+        help="which parts to run; v2 (issue 18: v2small and v2large) is not in the default: --parts v2",
+    )
+    parser.add_argument("--v2-rounds", type=int, default=5, help="v2: interleaved small-end rounds")
+    parser.add_argument("--v2-repeats", type=int, default=1, help="v2: runs per large case")
+    parser.add_argument("--v2-timeout", type=float, default=240.0, help="v2: seconds before a run is killed")
     parser.add_argument(
         "--update",
         action="store_true",
@@ -819,6 +832,12 @@ def main(argv: list[str] | None = None) -> int:
         if "peer" in parts:
             res["git_by_part"]["peer"] = git_state()
             res["peer"] = peer(peer_sizes, repeats, args.timeout)
+        if parts & {"v2", "v2small", "v2large"}:
+            sys.path.insert(0, str(BENCH))
+            import v2
+
+            res["git_by_part"]["v2"] = git_state()
+            res["v2"] = v2.run_v2(args.v2_rounds, args.v2_repeats, tmp, args.v2_timeout, parts)
     if previous is None:
         res["machine"]["loadavg_end"] = list(os.getloadavg())
         res["git_end"] = git_state()

@@ -17,14 +17,17 @@ modules, ``from x import y`` included). Stages:
 ``read``         ``ingest.read_export``
 ``coding``       ``coding.code_export``
 ``counting``     ``counts.count_by_group``
-``statistics``   ``compare.annex_table`` (summed over the 3 annexes)
+``statistics``   ``pipeline.comparison_tables``: every comparison of the plan (counting included)
 ``describe``     ``describe.describe``
 ``check``        ``check.pvalue_check`` (and ``pipeline.check_published_counts`` if a run calls it)
 ``audit``        ``audit.audit``
 ``figures``      ``figures.render_figures`` (16 PNG + 16 SVG)
-``writing``      ``pipeline.write_outputs`` less the figures and report drawn inside it:
-                 responses (Parquet + CSV), annex CSV/xlsx/md, descriptive, checks, audit, manifest
+``writing``      ``pipeline.write_outputs`` less the stages below timed inside it:
+                 responses CSV, comparison CSVs, descriptive, checks, audit, manifest
+``responses``    the processed responses frame and its Parquet file
+``workbook``     ``comparisons.xlsx``; ``markdown``: ``comparisons.md``
 ``report``       the HTML report (``pipeline._write_report``)
+``docx``         ``results.docx`` (``pipeline._write_docx``)
 ``other``        the rest of ``pipeline.run``: staging folder, publishing, clean-up
 
 A stage's ``seconds`` is its own time (time spent in another timed stage
@@ -60,7 +63,7 @@ HOOKS = [
     ("dmp_survey.io.ingest", "read_export", "read"),
     ("dmp_survey.io.coding", "code_export", "coding"),
     ("dmp_survey.stats.counts", "count_by_group", "counting"),
-    ("dmp_survey.stats.compare", "annex_table", "statistics"),
+    ("dmp_survey.pipeline", "comparison_tables", "statistics"),
     ("dmp_survey.stats.describe", "describe", "describe"),
     ("dmp_survey.publication.check", "pvalue_check", "check"),
     ("dmp_survey.pipeline", "check_published_counts", "check"),
@@ -69,7 +72,12 @@ HOOKS = [
     # what it waits for once the tables are written is the figures' stage.
     ("dmp_survey.outputs.figures", "FigureJob.result", "figures"),
     ("dmp_survey.pipeline", "write_outputs", "writing"),
+    ("dmp_survey.pipeline", "_processed_responses", "responses"),
+    ("dmp_survey.io.writers", "write_parquet", "responses"),
     ("dmp_survey.pipeline", "_write_report", "report"),
+    ("dmp_survey.outputs.annex", "write_comparisons_xlsx", "workbook"),
+    ("dmp_survey.outputs.annex", "write_comparisons_markdown", "markdown"),
+    ("dmp_survey.pipeline", "_write_docx", "docx"),
     ("dmp_survey.pipeline", "run", "other"),
 ]
 MODULES = (
@@ -205,6 +213,9 @@ def main(argv: list[str] | None = None) -> int:
             "statsmodels.stats.multitest",
             "scipy.stats.contingency",
             "dmp_survey.stats.exact",
+            "openpyxl",
+            "docx",
+            "pyarrow.parquet",
             *MODULES,
         ):
             with contextlib.suppress(ImportError):

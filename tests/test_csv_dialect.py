@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from dmp_survey.cli import app
 from dmp_survey.config import DEFAULT_RAW
+from dmp_survey.io.csvdialect import CSV_DIALECTS
 
 runner = CliRunner()
 
@@ -71,3 +72,34 @@ def test_an_unknown_dialect_is_one_line_and_exit_2(tmp_path):
 def test_the_other_commands_take_the_option(command):
     result = runner.invoke(app, [command, "--help"], env={"COLUMNS": "160"})
     assert result.exit_code == 0 and "--csv" in result.output and "excel-fr" in result.output
+
+
+@pytest.mark.parametrize("dialect", sorted(CSV_DIALECTS))
+def test_large_frames_written_by_arrow_have_pandas_bytes(tmp_path, monkeypatch, dialect):
+    # From _ARROW_CSV_ROWS rows on, write_csv assembles the file with Arrow;
+    # the bytes must be those of the pandas path: quoting, empty strings,
+    # missing values, formula escaping, floats, dates, booleans, categories.
+    import numpy as np
+    import pandas as pd
+
+    from dmp_survey.io import writers
+
+    n = 40
+    frame = pd.DataFrame(
+        {
+            "text": pd.Series(
+                ["a,b", 'q"uote', "", None, "=1+1", "line\nbreak", "x;y", "é"] * 5, dtype=object
+            ),
+            "code": pd.Categorical(["oui", "non", None, "oui"] * 10),
+            "number": np.where(np.arange(n) % 7 == 0, np.nan, np.linspace(0, 1.5, n)),
+            "count": np.arange(n),
+            "flag": np.arange(n) % 3 == 0,
+            "when": pd.Timestamp("2019-01-01 10:15:32") + pd.to_timedelta(np.arange(n) % 9, unit="h"),
+        }
+    )
+    monkeypatch.setattr(writers, "_ARROW_CSV_ROWS", 10**9)
+    writers.write_csv(tmp_path / "pandas.csv", frame, **CSV_DIALECTS[dialect])
+    monkeypatch.setattr(writers, "_ARROW_CSV_ROWS", 1)
+    monkeypatch.setattr(writers, "_CHUNK_ROWS", 16)  # several chunks
+    writers.write_csv(tmp_path / "arrow.csv", frame, **CSV_DIALECTS[dialect])
+    assert (tmp_path / "arrow.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()

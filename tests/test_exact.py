@@ -434,3 +434,21 @@ def test_monte_carlo_is_seeded_named_and_close_to_exact():
     assert fisher_freeman_halton_monte_carlo([[3, 4, 5]], 100, 1).pvalue == 1.0
     with pytest.raises(ValueError):
         fisher_freeman_halton_monte_carlo(t, n_resamples=0)
+
+
+def test_monte_carlo_on_more_respondents_than_a_batch_holds():
+    # A 2 x 4 table of 10^6 respondents: SciPy 1.17's fisher_exact(method=
+    # MonteCarloMethod(...)) takes a batch of 100 000 tables (800 000 numbers,
+    # fewer than n) for one table and raises; the estimate must come out,
+    # identical to SciPy's where SciPy works (the small table of the test
+    # above: the same seed gives SciPy's value).
+    from scipy.stats import MonteCarloMethod, fisher_exact
+
+    big = [[3000, 40000, 50000, 7000], [30000, 400000, 450000, 20000]]
+    res = fisher_freeman_halton_monte_carlo(big, n_resamples=2_000, seed=7)
+    assert 0.0 < res.pvalue <= 1.0
+    small = np.array([[15, 5, 5, 8], [5, 12, 8, 8], [4, 8, 15, 10]])
+    scipy_p = fisher_exact(
+        small, method=MonteCarloMethod(n_resamples=3_000, batch=3_000, rng=np.random.default_rng(3))
+    ).pvalue
+    assert fisher_freeman_halton_monte_carlo(small, n_resamples=3_000, seed=3).pvalue == scipy_p

@@ -265,7 +265,7 @@ def write_outputs(
     """
     from .io.csvdialect import csv_writer
     from .io.writers import write_parquet
-    from .outputs.annex import label_columns, write_comparisons_markdown
+    from .outputs.annex import label_columns, layouts_shared, write_comparisons_markdown
     from .outputs.workbook import write_workbook
 
     paths = OutputPaths(root)
@@ -307,6 +307,9 @@ def write_outputs(
             numeric=analysis.numeric,
             bins=analysis.bins,
         )
+    # Each comparison laid out once for the workbook, Markdown, report and docx.
+    shared = layouts_shared()
+    shared.__enter__()
     try:
         responses = _processed_responses(analysis.coded)
         notice = _notice(analysis)
@@ -380,6 +383,7 @@ def write_outputs(
         if processed:
             stage("manifest", lambda: _write_manifest(analysis, paths, written))
     finally:
+        shared.__exit__(None, None, None)
         if job is not None:
             job.close()
     return written

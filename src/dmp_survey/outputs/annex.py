@@ -7,7 +7,8 @@ Rounding happens here only, on copies, for presentation.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import contextlib
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -198,6 +199,26 @@ def _numeric_line(
 _MEDIAN = {"fr": "médiane [Q1 ; Q3]", "en": "median [Q1; Q3]"}
 
 
+# (table, comparison, codebook, lang, numeric) -> layout, while write_outputs
+# writes one analysis (see layouts_shared); None: no sharing.
+_SHARED: dict[tuple[int, ...], tuple[tuple[Any, ...], list[list[Any]], set[int]]] | None = None
+
+
+@contextlib.contextmanager
+def layouts_shared() -> Iterator[None]:
+    """Within this block, each comparison is laid out once and the layout
+    shared by the workbook, the Markdown, the Word document and the report
+    (each got its own copy of the same rows; laying one out costs about a
+    tenth of a second). The tables must not change inside the block."""
+    global _SHARED
+    outer = _SHARED
+    _SHARED = {}
+    try:
+        yield
+    finally:
+        _SHARED = outer
+
+
 def comparison_layout(
     table: pd.DataFrame,
     comparison: Comparison,
@@ -212,6 +233,24 @@ def comparison_layout(
     (binary rows: the "oui" count), else a line with the label and the p-value
     followed by one "- answer" line per printed answer.
     """
+    if _SHARED is None:
+        return _typeset_layout(table, comparison, codebook, lang, numeric)
+    objects = (table, comparison, codebook, lang, numeric)
+    key = tuple(id(o) for o in objects)
+    hit = _SHARED.get(key)
+    if hit is None:
+        rows, bold = _typeset_layout(table, comparison, codebook, lang, numeric)
+        hit = _SHARED[key] = (objects, rows, bold)  # objects kept alive: their ids stay theirs
+    return [list(r) for r in hit[1]], set(hit[2])
+
+
+def _typeset_layout(
+    table: pd.DataFrame,
+    comparison: Comparison,
+    codebook: Codebook,
+    lang: str,
+    numeric: pd.DataFrame | None,
+) -> tuple[list[list[Any]], set[int]]:
     rows, bold = _layout(table, comparison, codebook, lang, numeric)
     return [[numbers.typeset(c, lang) if isinstance(c, str) else c for c in row] for row in rows], bold
 

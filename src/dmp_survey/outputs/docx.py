@@ -208,6 +208,7 @@ def _add_table(
     table.autofit = False
     for column, width in zip(table.columns, widths_cm, strict=True):
         column.width = Cm(width)
+    built: dict[tuple[int, bool], Any] = {}
     for r, (row, values) in enumerate(zip(table.rows, rows, strict=True)):
         if r == 0:
             _set_repeat_header(row)
@@ -215,6 +216,14 @@ def _add_table(
             _cant_split(row)
         bold = r == 0 or (bold_row is not None and bold_row(values))
         for c, (cell, value) in enumerate(zip(row.cells, values, strict=True)):
+            # python-docx builds each property through generic child lookups
+            # (about a millisecond a cell, seconds a run): the first cell of
+            # each column and weight is built through it, the others are
+            # copies of its XML given their own text (Run.text, as add_run).
+            key = (c, bold)
+            if key in built:
+                _clone_cell(cell, built[key], value)
+                continue
             cell.width = Cm(widths_cm[c])
             paragraph = cell.paragraphs[0]
             paragraph.paragraph_format.space_after = Pt(0)
@@ -224,7 +233,24 @@ def _add_table(
             run = paragraph.add_run(value)
             run.font.size = Pt(font_pt)
             run.bold = bold
+            built[key] = cell._tc
     return table
+
+
+def _clone_cell(cell: Any, model: Any, value: str) -> None:
+    """Give ``cell`` the properties, paragraph and run of the ``model`` cell
+    (a ``w:tc`` element), with ``value`` as its text."""
+    from copy import deepcopy
+
+    from docx.text.run import Run
+
+    tc = cell._tc
+    for child in list(tc):
+        tc.remove(child)
+    for child in model:
+        tc.append(deepcopy(child))
+    paragraph = cell.paragraphs[0]
+    Run(paragraph._p.r_lst[0], paragraph).text = value
 
 
 def _note(doc: Any, text: str) -> None:

@@ -1433,7 +1433,7 @@ def fisher_freeman_halton_monte_carlo(
     ValueError
         On an invalid table or ``n_resamples < 1``.
     """
-    from scipy.stats import MonteCarloMethod, fisher_exact
+    from scipy.stats import monte_carlo_test, random_table
 
     if int(n_resamples) != n_resamples or n_resamples < 1:
         raise ValueError(f"n_resamples must be a positive integer, got {n_resamples!r}")
@@ -1443,6 +1443,21 @@ def fisher_freeman_halton_monte_carlo(
         return MonteCarloP(1.0, 0.0, int(seed), int(n_resamples))
     n_res = int(n_resamples)
     batch = max(1, min(n_res, 2_000_000 // x.size))  # bounded memory
-    method = MonteCarloMethod(n_resamples=n_res, batch=batch, rng=np.random.default_rng(seed))
-    p = float(fisher_exact(x, method=method).pvalue)
+    # What scipy.stats.fisher_exact(x, method=MonteCarloMethod(...)) does
+    # (SciPy 1.17, _fisher_exact_monte_carlo_method), same generator, same
+    # draws, same p-value, written out because SciPy tells one table from a
+    # batch of tables by ``size > n``: with more respondents than numbers in
+    # a batch (n = 10^6, 2 x 4 table) it reshapes a batch as one table and
+    # raises. Here a batch is what has two dimensions.
+    shape = x.shape
+    tables = random_table(x.sum(axis=1), x.sum(axis=0), seed=np.random.default_rng(seed))
+
+    def rvs(size: tuple[int, int]) -> np.ndarray:
+        return np.asarray(tables.rvs(size=size[0])).reshape(size)
+
+    def statistic(t: np.ndarray, axis: int) -> np.ndarray:
+        return np.asarray(tables.pmf(t.reshape((-1, *shape)) if t.ndim > 1 else t.reshape(shape)))
+
+    result = monte_carlo_test(x.ravel(), rvs, statistic, alternative="less", n_resamples=n_res, batch=batch)
+    p = float(result.pvalue)
     return MonteCarloP(p, math.sqrt(p * (1.0 - p) / n_res), int(seed), n_res)

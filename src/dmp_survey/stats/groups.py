@@ -23,6 +23,7 @@ is a Monte Carlo estimate).
 
 from __future__ import annotations
 
+import gc
 import itertools
 import math
 from collections.abc import Sequence
@@ -277,7 +278,15 @@ def adjust(
         raise ValueError("p-values must lie in [0, 1]")
     q = np.full(p.shape, np.nan)
     if finite.any():
-        q[finite] = multipletests(p[finite], method=method)[1]
+        # multipletests("holm") calls gc.collect(), which walks every live
+        # object (about 0.1 s each time in a whole run, 2 s over a run's
+        # 21 calls): freezing what exists already keeps the collection to
+        # what the call itself creates.
+        gc.freeze()
+        try:
+            q[finite] = multipletests(p[finite], method=method)[1]
+        finally:
+            gc.unfreeze()
     return pd.DataFrame(
         {"p_value": p, "q_value": q, "method": ADJUST_METHODS[method], "family": family_name},
         index=index,
