@@ -393,7 +393,10 @@ def _write_report(analysis: Analysis, paths: OutputPaths, figures: list[Path]) -
     from .outputs.report import ReportData, render_report
 
     inputs = analysis.inputs
-    pngs = sorted((int(p.stem.split("_")[1]), p) for p in figures if p.suffix == ".png")
+    # The figures with their title (the report's captions repeat it as text).
+    pngs = sorted(
+        (int(p.stem.split("_")[1]), p) for p in figures if p.suffix == ".png" and p.parent == paths.figures
+    )
     data = ReportData(
         study=inputs.study,
         codebook=inputs.codebook,
@@ -426,7 +429,12 @@ def _write_docx(analysis: Analysis, paths: OutputPaths, figures: list[Path]) -> 
         n_respondents=analysis.coded.n,
         descriptive=analysis.descriptive,
         tables=analysis.tables,
-        figures=sorted((int(p.stem.split("_")[1]), p) for p in figures if p.suffix == ".png"),
+        # The title-less pictures: the caption is the editable paragraph under each.
+        figures=sorted(
+            (int(p.stem.split("_")[1]), p)
+            for p in figures
+            if p.suffix == ".png" and p.parent != paths.figures
+        ),
         reconstructed=analysis.raw.reconstructed,
         lang=inputs.lang,
         numeric_tables=analysis.numeric_tables,
