@@ -124,7 +124,8 @@ def overflow(report: Path, width: int = 390, chromium: str = "chromium") -> int:
         f"<iframe id='phone' src='report.html' style='width:{width}px;height:844px;border:0'></iframe>"
         "<script>document.getElementById('phone').addEventListener('load',function(){"
         "var d=this.contentDocument.documentElement,o=document.createElement('pre');o.id='page-width';"
-        "o.textContent=d.scrollWidth+' '+d.clientWidth;document.body.appendChild(o);});</script></body></html>"
+        "o.textContent=d.scrollWidth+' '+d.clientWidth;document.body.appendChild(o);});</script>"
+        "</body></html>"
     )
     with tempfile.TemporaryDirectory() as tmp:
         shutil.copy(report, Path(tmp) / "report.html")

@@ -24,12 +24,12 @@ from dmp_survey.outputs.figures import (
     FigureData,
     bar_label,
     figure_data,
+    figure_files,
     format_percent,
     new_figure,
     plot_figure,
     render_figures,
 )
-from dmp_survey.outputs.figures import figure_files
 from dmp_survey.outputs.style import (
     AXIS_COLOUR,
     BAR_COLOUR,

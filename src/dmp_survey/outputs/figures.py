@@ -438,7 +438,7 @@ def plot_figure(ax: Axes, data: FigureData, title: bool = True) -> Axes:
     # Nobody asked: no bar (the label says "–").
     lengths = [0.0 if np.isnan(p) else p for p in data.percents]
     percent_ticks = [percent_tick(v, data.lang) for v in PERCENT_TICKS]
-    labels: list[Text] = []
+    labels: Sequence[Text] = []
     if data.edges is not None:
         # A histogram: counts on a drawn axis (see the module's docstring for
         # why not percentages); the value axis labelled with its unit.
