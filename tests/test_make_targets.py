@@ -119,3 +119,24 @@ def test_outputs_fragment_names_every_planned_file(tmp_path):
         assert f"{variable} :=" in fragment
         for path in parts[part]:
             assert f"\t{path.as_posix()}" in fragment
+
+
+def test_a_stale_run_runs_dmp_survey_once(tmp_path):
+    """Everything stale: `make run` calls `dmp-survey run` once, which rewrites
+    figures and report too, and then neither `figures` nor `report` (a
+    stand-in dmp-survey logs its calls and touches what the real one writes)."""
+    parts = _scratch(tmp_path)
+    lists = {"run": [p for part in parts.values() for p in part], "figures": parts["figures"]}
+    lists["report"] = parts["reports"]
+    for name, paths in lists.items():
+        (tmp_path / f"{name}.txt").write_text("\n".join(p.as_posix() for p in paths))
+    fake = tmp_path / "venv" / "bin" / "dmp-survey"
+    fake.parent.mkdir(parents=True, exist_ok=True)
+    fake.write_text('#!/bin/sh\necho "$1" >> calls.log\nxargs touch < "$1.txt"\n')
+    fake.chmod(0o755)
+    os.utime(tmp_path / "venv" / ".installed", (1_000_010, 1_000_010))
+    os.utime(tmp_path / "raw.xlsx", (1_000_300, 1_000_300))  # a new export: every output stale
+    done = _make(tmp_path, "run")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "calls.log").read_text().split() == ["run"]
+    assert _make(tmp_path, "-q", "run").returncode == 0
