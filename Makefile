@@ -13,9 +13,18 @@ LOCK   := requirements.lock
 SOURCES   := $(shell find src -name '*.py' -o -name '*.yaml')
 PUBLISHED := $(wildcard src/dmp_survey/studies/*/published/*.csv)
 CHROMIUM  ?= chromium
+EXAMPLE   := examples/pharmacists
+AXE       := .cache/axe-core-4.14.1/axe.min.js
+CHECK     := $(BIN)/python scripts/report_check.py --chromium $(CHROMIUM)
+# Every file `dmp-survey run` writes for the shipped study, by part, named from
+# the study folder by scripts/outputs_mk.py (dmp_survey.pipeline.planned_outputs):
+# RUN_OUTPUTS (data/processed), FIGURE_OUTPUTS (figures), REPORT_OUTPUTS (reports).
+# Remade when the code or the study changes; read by every goal but these:
+OUTPUTS_MK := $(VENV)/outputs.mk
+NO_OUTPUTS := help lock clean
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock run figures report report-check check reconstruct test lint bench clean
+.PHONY: help install lock run figures report report-check report-pdf check reconstruct test lint bench clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_.\/-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -37,24 +46,59 @@ lock: ## Regenerate requirements.lock (pinned, hashed; Python 3.11, Linux x86_64
 	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes \
 		--python-version 3.11 --python-platform x86_64-unknown-linux-gnu -o $(LOCK)
 
-data/processed/manifest.json: $(STAMP) $(RAW) $(SOURCES) $(PUBLISHED)
+$(OUTPUTS_MK): $(STAMP) $(SOURCES) scripts/outputs_mk.py
+	$(BIN)/python scripts/outputs_mk.py > $@.tmp && mv $@.tmp $@
+
+ifneq ($(filter-out $(NO_OUTPUTS),$(or $(MAKECMDGOALS),help)),)
+include $(OUTPUTS_MK)
+endif
+
+ifneq ($(RUN_OUTPUTS),)
+# One command writes each group (GNU make >= 4.3 grouped targets). `dmp-survey
+# run` also rewrites figures/ and reports/: `run` lists RUN_OUTPUTS first, so
+# after it the figures and report are newer than their prerequisites and are
+# not redrawn; when only a figure is missing or stale, only `dmp-survey figures` runs.
+$(RUN_OUTPUTS) &: $(STAMP) $(RAW) $(SOURCES) $(PUBLISHED)
 	$(DMP) run $(RAW)
 
-run: data/processed/manifest.json ## Regenerate every output (data/processed, figures, reports) from the export
-
-figures/figure_16.png: $(STAMP) $(RAW) $(SOURCES)
+$(FIGURE_OUTPUTS) &: $(STAMP) $(RAW) $(SOURCES)
 	$(DMP) figures $(RAW)
 
-figures: figures/figure_16.png ## Regenerate figures 1-16 only
-
-reports/report.html: $(STAMP) $(RAW) $(SOURCES) $(PUBLISHED)
+$(REPORT_OUTPUTS) &: $(STAMP) $(RAW) $(SOURCES) $(PUBLISHED)
 	$(DMP) report $(RAW)
+endif
 
-report: reports/report.html ## Regenerate the HTML report only
+run: $(RUN_OUTPUTS) $(FIGURE_OUTPUTS) $(REPORT_OUTPUTS) ## Regenerate every output (data/processed, figures, reports) from the export, only if stale
 
-report-check: reports/report.html ## Render the report in headless Chromium (installed with apt-get if missing); screenshot in reports/report.png
+figures: $(FIGURE_OUTPUTS) ## Regenerate the figures only (PNG, SVG, PDF, word/ PNG without title), only if stale
+
+report: $(REPORT_OUTPUTS) ## Regenerate the HTML report only
+
+# The example study's reports and the English DMP one, for the accessibility check.
+CHECKED := reports/report.html build/report-check/dmp-en/reports/report.html \
+	build/report-check/example-fr/reports/report.html build/report-check/example-en/reports/report.html
+
+build/report-check/dmp-en/reports/report.html: $(STAMP) $(RAW) $(SOURCES) $(PUBLISHED)
+	$(DMP) report $(RAW) --lang en --out build/report-check/dmp-en
+
+build/report-check/example-%/reports/report.html: $(STAMP) $(SOURCES) $(wildcard $(EXAMPLE)/*.csv $(EXAMPLE)/study/*)
+	$(DMP) report $(EXAMPLE)/responses.csv --study $(EXAMPLE)/study --lang $* --out build/report-check/example-$*
+
+# axe-core, pinned and checked against npm's sha512 (MPL-2.0: fetched, never committed)
+$(AXE):
+	$(BIN)/python scripts/report_check.py fetch-axe $(dir $(AXE))
+
+report-check: $(CHECKED) $(AXE) ## Chromium checks of the reports (DMP fr/en, example fr/en): console errors, axe-core WCAG 2.2 AA + best practices, fits a 390 px phone
 	@command -v $(CHROMIUM) >/dev/null 2>&1 || (apt-get update -q && apt-get install -y -q chromium)
 	$(BIN)/python scripts/render_report.py reports/report.html reports/report.png --chromium $(CHROMIUM)
+	$(CHECK) axe --axe $(AXE) $(CHECKED)
+	$(CHECK) phone $(CHECKED)
+
+reports/report.pdf: $(REPORT_OUTPUTS)
+	$(CHECK) pdf reports/report.html $@
+	$(CHECK) rows reports/report.html $@
+
+report-pdf: reports/report.pdf ## Print the report to reports/report.pdf (Chromium, A4) and check that no table row is cut across pages
 
 check: $(STAMP) ## Check the annex p-values against the published ones (exit 1 on any unexpected result)
 	$(DMP) check $(RAW)
@@ -74,5 +118,5 @@ bench: $(STAMP) ## Benchmark 64 to 10^6 respondents into bench/results.json (abo
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean: ## Remove generated outputs (data/processed, figures, reports) and caches
-	rm -rf data/processed figures reports .pytest_cache .mypy_cache .ruff_cache
+	rm -rf data/processed figures reports build/report-check .pytest_cache .mypy_cache .ruff_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

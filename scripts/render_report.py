@@ -1,7 +1,8 @@
 """Render the HTML report in headless Chromium: a full-page screenshot, and a
 failure when Chromium logs a console error or a blocked/failed request.
 
-Usage: python scripts/render_report.py REPORT.html OUT.png [--chromium chromium]
+Usage: python scripts/render_report.py REPORT.html OUT.png [--chromium chromium] [--width 1280]
+(``--width 390 --height 844``: the first screen of a phone).
 """
 
 from __future__ import annotations
@@ -37,12 +38,13 @@ def main() -> int:
     parser.add_argument("png", type=Path)
     parser.add_argument("--chromium", default="chromium")
     parser.add_argument("--height", type=int, default=30000)
+    parser.add_argument("--width", type=int, default=1280)
     args = parser.parse_args()
     url = args.report.resolve().as_uri()
     with tempfile.TemporaryDirectory() as profile:
         base = [args.chromium, *FLAGS, f"--user-data-dir={profile}"]
         shot = subprocess.run(
-            [*base, f"--window-size=1280,{args.height}", f"--screenshot={args.png.resolve()}", url],
+            [*base, f"--window-size={args.width},{args.height}", f"--screenshot={args.png.resolve()}", url],
             capture_output=True,
             text=True,
             timeout=300,
@@ -53,7 +55,7 @@ def main() -> int:
     if shot.returncode or not args.png.exists():
         print(f"chromium failed (exit {shot.returncode}):\n{shot.stderr[-2000:]}", file=sys.stderr)
         return 1
-    if "<h1>" not in dom.stdout:
+    if "<h1" not in dom.stdout:
         print("chromium did not render the report's heading", file=sys.stderr)
         return 1
     if problems:

@@ -73,6 +73,13 @@ def test_every_figure_is_an_inline_picture_with_its_caption_as_text(shipped_run,
     assert len(captions) == 16
     for caption, figure in zip(captions, figures, strict=True):
         assert caption.startswith(figure.title("fr"))
+    # The pictures are the title-less figures: the caption is only the editable text.
+    pictures = [
+        doc.part.related_parts[shape._inline.graphic.graphicData.pic.blipFill.blip.embed].blob
+        for shape in doc.inline_shapes
+    ]
+    word = [(shipped_run / "figures" / "word" / f"figure_{f.number:02d}.png").read_bytes() for f in figures]
+    assert pictures == word
 
 
 def test_french_run_in_french_english_run_in_english(shipped_run, english_run, analysis):
@@ -94,7 +101,9 @@ def test_french_run_in_french_english_run_in_english(shipped_run, english_run, a
 
 def test_same_inputs_same_bytes(analysis, shipped_run, tmp_path):
     inputs = analysis.inputs
-    pngs = sorted((int(p.stem.split("_")[1]), p) for p in (shipped_run / "figures").glob("figure_*.png"))
+    pngs = sorted(
+        (int(p.stem.split("_")[1]), p) for p in (shipped_run / "figures" / "word").glob("figure_*.png")
+    )
     paths = []
     for name in ("one.docx", "two.docx"):
         paths.append(

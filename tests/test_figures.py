@@ -1,10 +1,14 @@
 """Figures 1–16: the numbers drawn are those of descriptive.csv, the titles are
-the thesis captions, the files are the same bytes on every run. No pixel is
+the thesis captions, every percentage figure is on the same drawn 0–100 % axis,
+the colours pass WCAG 2.2 AA contrast, the files (PNG, SVG with real text, PDF,
+title-less PNG for Word) are the same bytes on every run. No pixel is
 compared: what is checked is what the plot function is handed and draws."""
 
 from __future__ import annotations
 
 import dataclasses
+import re
+from pathlib import Path
 
 import matplotlib
 import pandas as pd
@@ -20,13 +24,29 @@ from dmp_survey.outputs.figures import (
     FigureData,
     bar_label,
     figure_data,
+    figure_files,
     format_percent,
     new_figure,
     plot_figure,
     render_figures,
 )
-from dmp_survey.outputs.style import FIGURE_WIDTH_CM, MIN_FONT_SIZE, RC_PARAMS
+from dmp_survey.outputs.style import (
+    AXIS_COLOUR,
+    BAR_COLOUR,
+    FIGURE_WIDTH_CM,
+    FOOTER_COLOUR,
+    MIN_FONT_SIZE,
+    NOTE_COLOUR,
+    PERCENT_TICKS,
+    RC_PARAMS,
+    UNPUBLISHED_BAR_COLOUR,
+    contrast_ratio,
+)
+from dmp_survey.pipeline import analyse, load_inputs
 from dmp_survey.stats.describe import MISSING, describe
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "pharmacists"
 
 UNPUBLISHED_FIGURES = {11, 12, 16}
 
@@ -49,9 +69,10 @@ def rendered(tmp_path_factory, descriptive, plan, codebook):
     calls: list[FigureData] = []
     original = figures.plot_figure
 
-    def spy(ax, data):
-        calls.append(data)
-        return original(ax, data)
+    def spy(ax, data, title=True):
+        if title:  # each figure is drawn twice: with its title, then without for Word
+            calls.append(data)
+        return original(ax, data, title)
 
     out = tmp_path_factory.mktemp("figures_a")
     with pytest.MonkeyPatch.context() as mp:
@@ -66,10 +87,10 @@ def drawn(rendered):
     return [(data, _drawn(data)) for data in rendered[2]]
 
 
-def _drawn(data: FigureData) -> MplFigure:
+def _drawn(data: FigureData, title: bool = True) -> MplFigure:
     with matplotlib.rc_context(dict(RC_PARAMS)):
-        fig = new_figure(data)
-        plot_figure(fig.add_subplot(), data)
+        fig = new_figure(data, title=title)
+        plot_figure(fig.add_subplot(), data, title=title)
         fig.draw_without_rendering()
     return fig
 
@@ -82,11 +103,17 @@ def test_agg_backend_is_forced():
     assert matplotlib.get_backend().lower() == "agg"
 
 
-def test_render_writes_png_and_svg_of_the_16_figures(rendered):
+def test_render_writes_png_svg_pdf_and_word_png_of_the_16_figures(rendered):
     out, paths, _calls = rendered
-    expected = [out / f"figure_{n:02d}.{ext}" for n in range(1, 17) for ext in ("png", "svg")]
-    assert paths == expected
-    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in expected)
+    expected = [
+        *(out / f"figure_{n:02d}.{ext}" for n in range(1, 17) for ext in ("png", "svg", "pdf")),
+        *(out / "word" / f"figure_{n:02d}.png" for n in range(1, 17)),
+    ]
+    assert sorted(paths) == sorted(expected)
+    assert paths == [p for n in range(1, 17) for p in figure_files(out, n)]
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.*")) == sorted(
+        p.relative_to(out).as_posix() for p in expected
+    )
     for path in paths:
         assert path.stat().st_size > 1000
 
@@ -155,7 +182,8 @@ def test_title_subtitle_and_bar_labels_are_drawn(drawn):
         ax = fig.axes[0]
         bars = ax.patches[: len(data.counts)]
         lengths = [p.get_width() if data.horizontal else p.get_height() for p in bars]
-        assert lengths == list(data.counts), data.number
+        # A bar's length is its share of the respondents asked, on the 0–100 % axis.
+        assert lengths == pytest.approx(list(data.percents), rel=1e-12), data.number
 
 
 def test_inferred_counts_are_noted_on_figure_10_of_the_reconstruction(descriptive, plan, codebook):
@@ -298,3 +326,155 @@ def test_figure_data_is_frozen(descriptive, plan, codebook):
     data = figure_data(descriptive, plan.figures[0], codebook)
     with pytest.raises(dataclasses.FrozenInstanceError):
         data.title = "x"  # type: ignore[misc]
+
+
+# --- one 0–100 % scale, drawn ------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def example_figure_data():
+    """The example study's figures (histogram included), as the run hands them over."""
+    analysis = analyse(load_inputs(EXAMPLE / "responses.csv", EXAMPLE / "study"))
+    inputs = analysis.inputs
+    return [
+        figure_data(
+            analysis.descriptive,
+            f,
+            inputs.codebook,
+            numeric=analysis.numeric,
+            bins=analysis.bins,
+        )
+        for f in inputs.plan.figures
+    ]
+
+
+def _value_axis(fig: MplFigure, data: FigureData):
+    ax = fig.axes[0]
+    return (ax.xaxis, ax.get_xlim(), "bottom") if data.horizontal else (ax.yaxis, ax.get_ylim(), "left")
+
+
+def _assert_percent_axis(data: FigureData, fig: MplFigure) -> None:
+    axis, limits, spine = _value_axis(fig, data)
+    assert tuple(limits) == (0.0, 100.0), (data.number, limits)
+    assert axis.get_visible() and fig.axes[0].spines[spine].get_visible(), data.number
+    assert list(axis.get_majorticklocs()) == list(PERCENT_TICKS), data.number
+    ticks = [t.get_text() for t in axis.get_majorticklabels()]
+    suffix = "%" if data.lang == "en" else " %"
+    assert ticks == [f"{v}{suffix}" for v in PERCENT_TICKS], (data.number, ticks)
+
+
+def test_every_percentage_figure_of_the_dmp_study_runs_0_to_100_percent(drawn):
+    for data, fig in drawn:
+        _assert_percent_axis(data, fig)
+        # and without the title, for Word
+        _assert_percent_axis(data, _drawn(data, title=False))
+
+
+def test_every_percentage_figure_of_the_example_study_runs_0_to_100_percent(example_figure_data):
+    kinds = {"bars": 0, "histogram": 0}
+    for data in example_figure_data:
+        fig = _drawn(data)
+        if data.edges is not None:
+            # A histogram counts respondents (see the figures module): its
+            # count axis is drawn from 0, labelled.
+            kinds["histogram"] += 1
+            ax = fig.axes[0]
+            assert ax.get_ylim()[0] == 0 and ax.yaxis.get_visible() and ax.get_ylabel() == "effectif"
+            continue
+        kinds["bars"] += 1
+        _assert_percent_axis(data, fig)
+    assert kinds == {"bars": 11, "histogram": 1}
+
+
+def test_a_bar_label_past_100_percent_stays_inside_the_figure():
+    data = FigureData(
+        number=1, variable="x", lang="en", title="Figure 1: all", subtitle="n = 1000", codes=("a", "b"),
+        labels=("a long answer that turns the chart horizontal", "b"), counts=(1000, 0),
+        percents=(100.0, 0.0), denominator=1000, missing=0, horizontal=True, ordered=False,
+        anchors=None, published=True, note=None, missing_note=None, footer=None,
+    )  # fmt: skip
+    for horizontal in (True, False):
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        fig = _drawn(dataclasses.replace(data, horizontal=horizontal))
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        renderer = canvas.get_renderer()
+        page = fig.bbox
+        boxes = {}
+        for text in fig.findobj(Text):
+            if text.get_visible() and text.get_text():
+                box = boxes[text.get_text()] = text.get_window_extent(renderer)
+                assert page.x0 - 1 <= box.x0 and box.x1 <= page.x1 + 1, (horizontal, text.get_text())
+                assert page.y0 - 1 <= box.y0 and box.y1 <= page.y1 + 1, (horizontal, text.get_text())
+        # The subtitle sits above the label of the full bar, not on it.
+        assert boxes["n = 1000"].y0 >= boxes["1000 (100.0%)"].y1, horizontal
+
+
+# --- colours: WCAG 2.2 AA against the white background ------------------------------
+
+
+def test_palette_contrast_ratios():
+    # WCAG's worked values: black on white 21:1, the same colour 1:1.
+    assert contrast_ratio("#000000") == pytest.approx(21.0)
+    assert contrast_ratio("#FFFFFF") == pytest.approx(1.0)
+    # 1.4.11 non-text contrast: bars at least 3:1 against the white background.
+    for colour in (BAR_COLOUR, UNPUBLISHED_BAR_COLOUR, AXIS_COLOUR):
+        assert contrast_ratio(colour) >= 3.0, colour
+    assert contrast_ratio(BAR_COLOUR) == pytest.approx(5.19, abs=0.01)
+    assert contrast_ratio(UNPUBLISHED_BAR_COLOUR) == pytest.approx(3.87, abs=0.01)
+    # 1.4.3 text contrast (notes and footer are under 14 pt bold): 4.5:1.
+    for colour in (NOTE_COLOUR, FOOTER_COLOUR, AXIS_COLOUR):
+        assert contrast_ratio(colour) >= 4.5, colour
+    # The Okabe–Ito orange the unpublished bars had: 2.25:1, below the line.
+    assert contrast_ratio("#E69F00") == pytest.approx(2.25, abs=0.01)
+
+
+def test_every_drawn_colour_passes_its_contrast(drawn):
+    from matplotlib.colors import to_hex
+    from matplotlib.patches import Rectangle
+
+    for data, fig in drawn:
+        ax = fig.axes[0]
+        for bar in ax.patches[: len(data.counts)]:
+            assert isinstance(bar, Rectangle)
+            assert contrast_ratio(to_hex(bar.get_facecolor())) >= 3.0, data.number
+            # Unpublished bars are hatched: apart from the others in greyscale.
+            assert bool(bar.get_hatch()) == (not data.published), data.number
+        for text in fig.findobj(Text):
+            if text.get_visible() and text.get_text():
+                assert contrast_ratio(to_hex(text.get_color())) >= 4.5, (data.number, text.get_text())
+
+
+# --- files ----------------------------------------------------------------------------
+
+
+def test_svg_holds_real_text(rendered):
+    _out, paths, calls = rendered
+    svgs = [p for p in paths if p.suffix == ".svg"]
+    for data, svg in zip(calls, svgs, strict=True):
+        text = svg.read_text(encoding="utf-8")
+        assert "<text" in text, svg.name
+        # The title and a bar label as characters, not glyph paths.
+        words = " ".join(re.findall(r"<text[^>]*>([^<]*)</text>", text))
+        assert data.title.split(" : ")[1].split()[0] in words, svg.name
+        assert "DejaVu Sans" in text
+
+
+def test_pdf_files_are_pdfs_without_date_or_producer(rendered):
+    _out, paths, _calls = rendered
+    pdfs = [p for p in paths if p.suffix == ".pdf"]
+    assert len(pdfs) == 16
+    for pdf in pdfs:
+        data = pdf.read_bytes()
+        assert data.startswith(b"%PDF-")
+        assert b"/CreationDate" not in data and b"/Producer" not in data and b"Matplotlib" not in data
+
+
+def test_word_variant_has_no_title_but_everything_else(drawn):
+    for data, _fig in drawn:
+        bare = _texts(_drawn(data, title=False))
+        assert data.title not in bare, data.number
+        assert data.subtitle in bare and all(label in bare for label in data.bar_labels), data.number
+        for note in data.notes:
+            assert note in bare, data.number

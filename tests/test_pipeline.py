@@ -33,7 +33,8 @@ CONTRACT = [
     "data/processed/results.docx",
     "data/processed/manifest.json",
     "reports/report.html",
-    *[f"figures/figure_{n:02d}.{ext}" for n in range(1, 17) for ext in ("png", "svg")],
+    *[f"figures/figure_{n:02d}.{ext}" for n in range(1, 17) for ext in ("png", "svg", "pdf")],
+    *[f"figures/word/figure_{n:02d}.png" for n in range(1, 17)],
 ]
 
 

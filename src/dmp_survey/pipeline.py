@@ -40,6 +40,7 @@ __all__ = [
     "changed_inputs",
     "check_published_counts",
     "load_inputs",
+    "planned_outputs",
     "run",
     "sha256",
     "verify",
@@ -389,6 +390,43 @@ def write_outputs(
     return written
 
 
+def planned_outputs(study: Study, root: Path = Path()) -> dict[str, list[Path]]:
+    """Every file ``run`` writes for ``study`` under ``root``, by part
+    (``processed``, with the manifest last; ``figures``; ``reports``), known
+    from the study folder alone, before any export is read: what the
+    Makefile declares as the targets of ``make run`` and ``make figures``
+    (``scripts/outputs_mk.py``). A test holds it equal to the manifest of a
+    run of each shipped study."""
+    from .outputs.figures import figure_files
+    from .study.codebook import QuestionType
+
+    paths = OutputPaths(root)
+    plan, codebook = study.plan, study.codebook
+    processed = [paths.responses_parquet, paths.responses_csv]
+    processed += [paths.comparison_csv(c.id) for c in plan.comparisons]
+    processed += [
+        paths.comparison_csv(f"{c.id}_numeric") for c in plan.comparisons if any(r.numeric for r in c.rows)
+    ]
+    processed += [paths.comparison_csv(f"{c.id}_pairwise") for c in plan.comparisons if c.posthoc is not None]
+    if plan.comparisons:
+        processed += [paths.comparisons_xlsx, paths.comparisons_md]
+    if study.published is not None:
+        processed += [paths.pvalue_check_csv, paths.audit_csv]
+    processed.append(paths.descriptive_csv)
+    types = {q.type for q in codebook.questions}
+    if QuestionType.NUMERIC in types:
+        processed.append(paths.processed / "numeric.csv")
+    if QuestionType.DATE in types:
+        processed.append(paths.processed / "dates.csv")
+    processed += [paths.processed / "results.docx", paths.manifest_json]
+    figures = [
+        f
+        for figure in sorted(plan.figures, key=lambda f: f.number)
+        for f in figure_files(paths.figures, figure.number)
+    ]
+    return {"processed": processed, "figures": figures, "reports": [paths.report_html]}
+
+
 def _provenance(analysis: Analysis) -> dict[str, object]:
     inputs = analysis.inputs
     published = inputs.published
@@ -411,7 +449,10 @@ def _write_report(analysis: Analysis, paths: OutputPaths, figures: list[Path]) -
     from .outputs.report import ReportData, render_report
 
     inputs = analysis.inputs
-    pngs = sorted((int(p.stem.split("_")[1]), p) for p in figures if p.suffix == ".png")
+    # The figures with their title (the report's captions repeat it as text).
+    pngs = sorted(
+        (int(p.stem.split("_")[1]), p) for p in figures if p.suffix == ".png" and p.parent == paths.figures
+    )
     data = ReportData(
         study=inputs.study,
         codebook=inputs.codebook,
@@ -444,7 +485,12 @@ def _write_docx(analysis: Analysis, paths: OutputPaths, figures: list[Path]) -> 
         n_respondents=analysis.coded.n,
         descriptive=analysis.descriptive,
         tables=analysis.tables,
-        figures=sorted((int(p.stem.split("_")[1]), p) for p in figures if p.suffix == ".png"),
+        # The title-less pictures: the caption is the editable paragraph under each.
+        figures=sorted(
+            (int(p.stem.split("_")[1]), p)
+            for p in figures
+            if p.suffix == ".png" and p.parent != paths.figures
+        ),
         reconstructed=analysis.raw.reconstructed,
         lang=inputs.lang,
         numeric_tables=analysis.numeric_tables,

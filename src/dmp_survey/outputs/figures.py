@@ -3,14 +3,29 @@
 Three separate steps: :func:`figure_data` takes the numbers of one figure from
 the descriptive table (the same numbers as ``descriptive.csv``, nothing
 recounted), :func:`plot_figure` draws them on an ``Axes``, :func:`save_figure`
-writes PNG and SVG files whose bytes do not change from run to run.
-:func:`render_figures` chains them for the analysis plan's 16 figures.
+writes PNG, SVG (real text) and PDF files whose bytes do not change from run to
+run. :func:`render_figures` chains them for the analysis plan's figures, and
+draws each a second time without its title for Word (``word/figure_NN.png``),
+where the caption is editable text under the picture.
+
+Scales, by kind of figure:
+
+- **bars of answers** (single, multiple, ordered, Likert questions): the bar's
+  length is the percentage of the respondents asked, on a value axis drawn from
+  0 to 100 % with the same ticks in every figure, so that bars of equal length
+  are equal shares from one figure to the next; each bar also carries its
+  count and percentage. A multiple question's options are shares of the same
+  respondents, on the same 0–100 % axis (they may add up to more than 100 %).
+- **histograms** of a numeric question: the axis counts respondents, not a
+  percentage. A bin's height depends on the width the binning chose, and the
+  tallest bin of a spread-out answer would be a sliver on a 0–100 % scale;
+  what compares across histograms is the shape, which the count axis keeps.
 """
 
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,18 +49,22 @@ from ..study.codebook import Codebook, Question, QuestionType
 from ..study.plan import AnalysisPlan, Figure
 from . import numbers
 from .style import (
+    AXIS_COLOUR,
     BAR_COLOUR,
     DPI,
     FIGURE_WIDTH_IN,
     FONT_SIZE,
     FOOTER_COLOUR,
+    GRID_COLOUR,
     MIN_FONT_SIZE,
     NOTE_COLOUR,
     NOTE_SIZE,
+    PERCENT_TICKS,
     RC_PARAMS,
     SUBTITLE_SIZE,
     TITLE_SIZE,
     UNPUBLISHED_BAR_COLOUR,
+    UNPUBLISHED_HATCH,
     figure_height,
 )
 
@@ -53,8 +72,10 @@ __all__ = [
     "FigureData",
     "bar_label",
     "figure_data",
+    "figure_files",
     "format_percent",
     "new_figure",
+    "percent_tick",
     "plot_figure",
     "render_figures",
     "save_figure",
@@ -192,6 +213,12 @@ def bar_label(n: int, percent: float, lang: str = "fr") -> str:
         return f"{n} (–)"  # nobody was asked
     sign = "%" if lang == "en" else numbers.NBSP + "%"
     return f"{n} ({format_percent(percent, lang)}{sign})"
+
+
+def percent_tick(value: int, lang: str = "fr") -> str:
+    """A tick of the 0–100 % axis, "50 %" in French (no-break space), "50%" in English, as the
+    bar labels write their percentages (:func:`bar_label`)."""
+    return f"{value}{numbers.NBSP}%" if lang != "en" else f"{value}%"
 
 
 def figure_data(
@@ -360,10 +387,12 @@ def _tick_labels(data: FigureData) -> list[str]:
     return [textwrap.fill(label, width=width, break_long_words=False) for label in data.labels]
 
 
-def _frame(ax: Axes) -> Callable[[RendererBase], Bbox]:
-    """The chart with its tick labels: titles and notes are aligned on its left
-    edge (the left of the long labels of a horizontal chart), the notes start
-    under its bottom edge (under the labels of a vertical chart)."""
+def _frame(ax: Axes, texts: Sequence[Text] = ()) -> Callable[[RendererBase], Bbox]:
+    """The chart with its tick labels and the bars' labels (``texts``): titles
+    and notes are aligned on its left edge (the left of the long labels of a
+    horizontal chart), the notes start under its bottom edge (under the labels
+    of a vertical chart), the subtitle above its top (above the label of a
+    bar reaching 100 %)."""
 
     # Every annotation placed from the frame asks for it at each layout pass
     # and each draw; the axis extents are costly, and change only when the
@@ -379,6 +408,7 @@ def _frame(ax: Axes) -> Callable[[RendererBase], Bbox]:
                     tight = axis.get_tightbbox(renderer)
                     if tight is not None:
                         boxes.append(tight)
+            boxes += [t.get_window_extent(renderer) for t in texts if t.get_text()]
             cache.clear()
             cache[key] = Bbox.union(boxes)
         return cache[key]
@@ -386,16 +416,28 @@ def _frame(ax: Axes) -> Callable[[RendererBase], Bbox]:
     return bbox
 
 
-def plot_figure(ax: Axes, data: FigureData) -> Axes:
-    """Draw one figure on ``ax``: bars labelled "n (x,x %)", the caption as
-    title, the denominator as subtitle, then the notes and footer under the
-    chart. Missing answers are not drawn. Returns ``ax``."""
-    colour = BAR_COLOUR if data.published else UNPUBLISHED_BAR_COLOUR
+def plot_figure(ax: Axes, data: FigureData, title: bool = True) -> Axes:
+    """Draw one figure on ``ax``: bars as percentages of the respondents asked
+    on a drawn 0–100 % axis, each labelled "n (x,x %)", the caption as title
+    (left out with ``title=False``, for a document that sets the caption as
+    its own text), the denominator as subtitle, then the notes and footer under
+    the chart. Missing answers are not drawn. Returns ``ax``."""
+    published = data.published
+    colour = BAR_COLOUR if published else UNPUBLISHED_BAR_COLOUR
+    # Hatched in white over the colour: apart from the published bars in greyscale too.
+    hatch: dict[str, Any] = (
+        {} if published else {"hatch": UNPUBLISHED_HATCH, "edgecolor": "white", "linewidth": 0}
+    )
     positions = np.arange(len(data.counts))
     top = max(max(data.counts, default=0), 1)
     ticks = _tick_labels(data)
+    # Nobody asked: no bar (the label says "–").
+    lengths = [0.0 if np.isnan(p) else p for p in data.percents]
+    percent_ticks = [percent_tick(v, data.lang) for v in PERCENT_TICKS]
+    labels: Sequence[Text] = []
     if data.edges is not None:
-        # A histogram: counts on a drawn axis; the value axis labelled with its unit.
+        # A histogram: counts on a drawn axis (see the module's docstring for
+        # why not percentages); the value axis labelled with its unit.
         edges = np.asarray(data.edges)
         ax.bar(edges[:-1], data.counts, width=np.diff(edges), align="edge", color=colour,
                edgecolor="white", linewidth=0.6, zorder=2)  # fmt: skip
@@ -403,32 +445,34 @@ def plot_figure(ax: Axes, data: FigureData) -> Axes:
         ax.set_ylabel(_TEXTS[data.lang]["count"], fontsize=FONT_SIZE)
         if data.unit:
             ax.set_xlabel(data.unit, fontsize=FONT_SIZE)
-        ax.grid(axis="y", color="#dddddd", linewidth=0.6, zorder=0)
+        ax.grid(axis="y", color=GRID_COLOUR, linewidth=0.6, zorder=0)
     elif data.horizontal:
-        bars = ax.barh(positions, data.counts, height=0.62, color=colour, zorder=2)
+        bars = ax.barh(positions, lengths, height=0.62, color=colour, zorder=2, **hatch)
         ax.set_yticks(positions, ticks)
         ax.invert_yaxis()  # first answer of the questionnaire on top
-        # Room on the right of the longest bar for its label "27 (42,2 %)",
-        # which is wider when the counts have more digits.
-        widest = max((len(label) for label in data.bar_labels), default=0)
-        ax.set_xlim(0, top * (1 + 0.04 * widest))
-        ax.xaxis.set_visible(False)
-        ax.spines["bottom"].set_visible(False)
+        # The common scale: 0 to 100 %, whatever the longest bar; a bar's
+        # label may run past 100 % into the margin, which the layout keeps.
+        ax.set_xlim(0, 100)
+        ax.set_xticks(PERCENT_TICKS, percent_ticks)
+        ax.tick_params(axis="x", length=3, color=AXIS_COLOUR, pad=3)
+        ax.grid(axis="x", color=GRID_COLOUR, linewidth=0.6, zorder=0)
         ax.tick_params(axis="y", length=0, pad=6)
         ax.set_ylim(len(positions) - 0.4, -0.6)
     else:
-        bars = ax.bar(positions, data.counts, width=0.62, color=colour, zorder=2)
+        bars = ax.bar(positions, lengths, width=0.62, color=colour, zorder=2, **hatch)
         ax.set_xticks(positions, ticks)
-        ax.set_ylim(0, top * 1.16)
+        ax.set_ylim(0, 100)
+        ax.set_yticks(PERCENT_TICKS, percent_ticks)
+        ax.tick_params(axis="y", length=3, color=AXIS_COLOUR, pad=3)
+        ax.grid(axis="y", color=GRID_COLOUR, linewidth=0.6, zorder=0)
         ax.set_xlim(-0.6, len(positions) - 0.4)
-        ax.yaxis.set_visible(False)
-        ax.spines["left"].set_visible(False)
         ax.tick_params(axis="x", length=0, pad=5)
     if data.edges is None:
-        # The bars carry their own numbers, so the value axis is left out.
-        ax.bar_label(bars, labels=list(data.bar_labels), padding=3, fontsize=FONT_SIZE)
+        labels = ax.bar_label(bars, labels=list(data.bar_labels), padding=3, fontsize=FONT_SIZE)
+        for label in labels:
+            label.set_clip_on(False)  # a label past 100 % stays drawn
 
-    frame = _frame(ax)
+    frame = _frame(ax, labels)
     subtitle = ax.annotate(
         data.subtitle,
         xy=(0, 1),
@@ -442,18 +486,19 @@ def plot_figure(ax: Axes, data: FigureData) -> Axes:
     )
     # The caption is the title; an annotation rather than ``set_title`` so
     # that it starts where the labels start, not where the bars start.
-    ax.annotate(
-        data.title,
-        xy=(0, 1),
-        xycoords=(frame, subtitle),
-        xytext=(0, 4),
-        textcoords="offset points",
-        ha="left",
-        va="bottom",
-        fontsize=TITLE_SIZE,
-        fontweight="bold",
-        gid="figure-title",
-    )
+    if title:
+        ax.annotate(
+            data.title,
+            xy=(0, 1),
+            xycoords=(frame, subtitle),
+            xytext=(0, 4),
+            textcoords="offset points",
+            ha="left",
+            va="bottom",
+            fontsize=TITLE_SIZE,
+            fontweight="bold",
+            gid="figure-title",
+        )
 
     above: Callable[[RendererBase], Bbox] | Text = frame
     gap = 10.0
@@ -486,13 +531,14 @@ def plot_figure(ax: Axes, data: FigureData) -> Axes:
     return ax
 
 
-def new_figure(data: FigureData) -> MplFigure:
-    """A 16 cm wide figure (constrained layout), tall enough for its bars.
+def new_figure(data: FigureData, title: bool = True) -> MplFigure:
+    """A 16 cm wide figure (constrained layout), tall enough for its bars
+    (and its title, unless ``title`` is False).
 
     Call inside ``matplotlib.rc_context(RC_PARAMS)``. Not registered with
     pyplot: nothing to close, nothing kept between figures."""
     height = figure_height(len(data.counts), data.horizontal)
-    extra = sum(0.2 for _ in data.notes)
+    extra = sum(0.2 for _ in data.notes) - (0 if title else 0.25)
     return MplFigure(figsize=(FIGURE_WIDTH_IN, height + extra), dpi=DPI, layout="constrained")
 
 
@@ -505,22 +551,46 @@ def _style(extra: Mapping[str, Any] | None = None) -> AbstractContextManager[Non
     return matplotlib.rc_context(rc)
 
 
-def save_figure(fig: MplFigure, png_path: Path, svg_path: Path, number: int) -> tuple[Path, Path]:
-    """Write ``fig`` as PNG (200 dpi) and SVG, with the same bytes on every run.
+# No date, no software version: the same bytes on every run.
+_PNG_METADATA = {"Software": None}
+_SVG_METADATA = {"Date": None, "Creator": None}
+_PDF_METADATA = {"Creator": None, "Producer": None, "CreationDate": None}
 
-    No date and no software version in either file; the SVG's internal ids are
+
+def save_figure(
+    fig: MplFigure, png_path: Path, svg_path: Path, number: int, pdf_path: Path | None = None
+) -> list[Path]:
+    """Write ``fig`` as PNG (200 dpi), SVG and, with ``pdf_path``, PDF (fonts
+    embedded as TrueType), with the same bytes on every run.
+
+    No date and no software version in any file; the SVG's internal ids are
     salted with the figure number instead of a random salt.
     """
-    png_path.parent.mkdir(parents=True, exist_ok=True)
-    svg_path.parent.mkdir(parents=True, exist_ok=True)
+    paths = [png_path, svg_path] + ([pdf_path] if pdf_path is not None else [])
+    for path in paths:
+        path.parent.mkdir(parents=True, exist_ok=True)
     with _style({"svg.hashsalt": f"dmp-survey-figure-{number}"}):
-        fig.savefig(png_path, format="png", dpi=DPI, metadata={"Software": None})
-        # The SVG keeps the layout the PNG was drawn with: running the
+        fig.savefig(png_path, format="png", dpi=DPI, metadata=_PNG_METADATA)
+        # The SVG and PDF keep the layout the PNG was drawn with: running the
         # constrained layout again (at 72 dpi) cost a third of the SVG's time
         # and placed the same elements a fraction of a point differently.
         fig.set_layout_engine("none")
-        fig.savefig(svg_path, format="svg", metadata={"Date": None, "Creator": None})
-    return png_path, svg_path
+        fig.savefig(svg_path, format="svg", metadata=_SVG_METADATA)
+        if pdf_path is not None:
+            fig.savefig(pdf_path, format="pdf", metadata=_PDF_METADATA)
+    return paths
+
+
+# Where the title-less pictures for Word go, under the figures directory.
+WORD_DIR = "word"
+
+
+def figure_files(out_dir: Path, number: int) -> list[Path]:
+    """The files of figure ``number`` under ``out_dir``, in the order
+    :func:`render_figures` returns them: PNG, SVG, PDF, then the title-less
+    PNG for Word."""
+    stem = f"figure_{number:02d}"
+    return [out_dir / f"{stem}.{ext}" for ext in ("png", "svg", "pdf")] + [out_dir / WORD_DIR / f"{stem}.png"]
 
 
 def _render_one(
@@ -533,7 +603,8 @@ def _render_one(
     source: str | None = None,
     numeric: pd.DataFrame | None = None,
     bins: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
-) -> tuple[Path, Path]:
+) -> list[Path]:
+    png, svg, pdf, word = figure_files(out_dir, figure.number)
     with _style():
         data = figure_data(
             descriptive,
@@ -547,8 +618,13 @@ def _render_one(
         )
         fig = new_figure(data)
         plot_figure(fig.add_subplot(), data)
-        stem = f"figure_{figure.number:02d}"
-        return save_figure(fig, out_dir / f"{stem}.png", out_dir / f"{stem}.svg", figure.number)
+        written = save_figure(fig, png, svg, figure.number, pdf)
+        # For Word: the caption is a paragraph under the picture, not in it.
+        bare = new_figure(data, title=False)
+        plot_figure(bare.add_subplot(), data, title=False)
+        word.parent.mkdir(parents=True, exist_ok=True)
+        bare.savefig(word, format="png", dpi=DPI, metadata=_PNG_METADATA)
+        return [*written, word]
 
 
 def _default_workers() -> int:
@@ -580,11 +656,11 @@ class FigureJob:
 
     def result(self) -> list[Path]:
         if self._pending is None:
-            pairs = [_render_one(*a) for a in self._args]
+            groups = [_render_one(*a) for a in self._args]
         else:
-            pairs = self._pending.get()
+            groups = self._pending.get()
             self.close()
-        return [path for pair in pairs for path in pair]
+        return [path for group in groups for path in group]
 
     def close(self) -> None:
         if self._pool is not None:
@@ -632,9 +708,10 @@ def render_figures(
 ) -> list[Path]:
     """Draw and save every figure of the analysis plan.
 
-    Writes ``figure_01.png``, ``figure_02.png`` … and the matching ``.svg``
-    into ``out_dir`` and returns their paths (PNG then SVG for each figure,
-    in figure order).
+    Writes ``figure_01.png``, ``figure_02.png`` … with the matching ``.svg``
+    and ``.pdf`` into ``out_dir``, and the title-less ``word/figure_01.png`` …,
+    and returns their paths (:func:`figure_files` of each figure, in figure
+    order).
 
     ``workers`` > 1 draws figures in that many forked processes (``None``:
     two where the platform forks and has two cores). Each figure's bytes do

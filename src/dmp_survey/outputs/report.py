@@ -5,6 +5,14 @@ plan's p-value convention and the modern statistics side by side) and, when the
 study has published values, the p-value check, the erratum and the audit; then
 the provenance. French by default, English with ``lang="en"``.
 
+Read on a screen, a phone and paper: the tables scroll sideways in their own
+focusable region on a narrow screen, the figures' grid collapses to one column;
+printed (A4, or ``make report-pdf``), each section starts a page, table rows
+are never cut across pages and header rows repeat, the wide comparison tables
+go on landscape pages. Built to WCAG 2.2 AA: language, landmarks (header,
+navigation, main), column headers with their scope, text colours of at least
+4.5:1; ``make report-check`` runs axe-core on it in headless Chromium.
+
 Every word about the study (title, methods, notice) comes from its folder;
 its texts may hold a little Markdown, rendered by ``markdown-it-py`` with HTML
 disabled, so that a study's text can never inject markup. The page itself is
@@ -82,6 +90,10 @@ _T = {
         "claim": "affirmation",
         "show_audit": "Afficher les {n} lignes de l'audit",
         "convention_cols": "p de la convention du plan à gauche, vue moderne à droite",
+        "numeric": "Questions numériques",
+        "item": "élément",
+        "value": "valeur",
+        "contents": "Sommaire",
     },
     "en": {
         "methods": "Methods",
@@ -108,6 +120,10 @@ _T = {
         "claim": "claim",
         "show_audit": "Show the {n} audit rows",
         "convention_cols": "the plan's p-value convention on the left, the modern view on the right",
+        "numeric": "Numeric questions",
+        "item": "item",
+        "value": "value",
+        "contents": "Contents",
     },
 }
 
@@ -130,42 +146,77 @@ _CSS = """
 body{font-family:"DejaVu Sans",Arial,sans-serif;max-width:1180px;margin:2em auto;padding:0 1em;color:#222;
 line-height:1.45;font-size:15px}
 h1{font-size:1.6em}h2{margin-top:2em;border-bottom:2px solid #0072B2;padding-bottom:.2em}
-.notice{background:#FFF3CD;border:2px solid #E69F00;padding:.8em 1em;border-radius:4px}
+.notice{background:#FFF3CD;border:2px solid #8C5A00;padding:.8em 1em;border-radius:4px}
+.scroll{overflow-x:auto;max-width:100%}
 table{border-collapse:collapse;margin:.6em 0 1.2em;font-size:.85em}
 th,td{border:1px solid #ccc;padding:.25em .5em;vertical-align:top;text-align:left}
 th{background:#eef4f9}td.num{text-align:right;font-variant-numeric:tabular-nums}
-tr.head td{font-weight:bold;background:#fafafa}
+tr.head td{font-weight:bold;background:#fafafa}.split{border-left:3px solid #767676}
 .match{color:#1b7837}.mismatch{color:#b2182b;font-weight:bold}.rounding{color:#8c510a}
-.not_checkable{color:#666}.expected_mismatch{color:#b2182b}
-.figures{display:grid;grid-template-columns:repeat(auto-fill,minmax(520px,1fr));gap:1.2em}
-figure{margin:0;page-break-inside:avoid}figure img{width:100%;border:1px solid #ddd}
+.not_checkable{color:#595959}.expected_mismatch{color:#b2182b}
+.figures{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,520px),1fr));gap:1.2em}
+figure{margin:0;break-inside:avoid}figure img{width:100%;height:auto;border:1px solid #ddd}
 figcaption{font-size:.9em;color:#444}.small{font-size:.85em;color:#555}
 details summary{cursor:pointer;font-weight:bold;margin:.5em 0}
-code{background:#f3f3f3;padding:0 .2em}
+code{background:#f3f3f3;padding:0 .2em;overflow-wrap:anywhere}
+@media (max-width:600px){body{margin:1em auto;font-size:14px}h1{font-size:1.3em}}
+@page{size:A4;margin:15mm 12mm}
+@page wide{size:A4 landscape;margin:12mm}
+@media print{
+body{max-width:none;margin:0;padding:0;font-size:10pt;line-height:1.3}
+nav{display:none}
+section+section{break-before:page}
+#comparisons-section{page:wide}
+h2,h3{break-after:avoid}h2{margin-top:0}
+.scroll{overflow:visible}
+table{font-size:7.5pt;margin:.3em 0 .8em}
+thead{display:table-header-group}
+tr,th,td{break-inside:avoid}
+.figures{display:block}
+figure{margin:0 0 1em}figure img{width:16cm;max-width:100%}
+a{color:inherit;text-decoration:none}
+}
 """
 
 
 _VERBATIM = ' class="verbatim"'
 
 
+def _scroll(label: str, table: str) -> str:
+    """A table in a region that scrolls sideways on a narrow screen; focusable
+    and named, so that a keyboard can scroll it (WCAG 2.1.1)."""
+    return f'<div class="scroll" role="region" tabindex="0" aria-label="{escape(label)}">\n{table}\n</div>'
+
+
+def _head(header: Sequence[str], split: Sequence[int] = ()) -> str:
+    """A table's header row, repeated on every printed page (``split``: the
+    columns drawn with a rule on their left)."""
+    rule = ' class="split"'
+    cells = "".join(
+        f'<th scope="col"{rule if i in split else ""}>{escape(str(h))}</th>' for i, h in enumerate(header)
+    )
+    return f"<thead><tr>{cells}</tr></thead>"
+
+
 def _table(
     header: Sequence[str],
     rows: Sequence[Sequence[Any]],
     num_cols: Sequence[int] = (),
+    label: str = "",
     verbatim_cols: Sequence[int] = (),
 ) -> str:
     """An HTML table; ``verbatim_cols`` hold the publication's own words
     (where a number is printed, what it prints), shown as printed: never
     translated nor re-typeset."""
-    out = ["<table>", "<tr>" + "".join(f"<th>{escape(str(h))}</th>" for h in header) + "</tr>"]
+    out = ["<table>", _head(header), "<tbody>"]
     for row in rows:
         cells = []
         for i, value in enumerate(row):
             cls = ' class="num"' if i in num_cols else _VERBATIM if i in verbatim_cols else ""
             cells.append(f"<td{cls}>{escape('' if value is None else str(value))}</td>")
         out.append("<tr>" + "".join(cells) + "</tr>")
-    out.append("</table>")
-    return "\n".join(out)
+    out += ["</tbody>", "</table>"]
+    return _scroll(label, "\n".join(out))
 
 
 def _status(value: str, lang: str) -> str:
@@ -254,7 +305,10 @@ def _descriptive(data: ReportData) -> str:
         pct = "" if pd.isna(r.percent) else _number(r.percent, data.lang)
         rows.append((shown, level, r.n, r.denominator, pct, ci))
     return _table(
-        (t["variable"], t["level"], t["n"], t["denominator"], t["percent"], t["ci"]), rows, (2, 3, 4, 5)
+        (t["variable"], t["level"], t["n"], t["denominator"], t["percent"], t["ci"]),
+        rows,
+        (2, 3, 4, 5),
+        t["descriptive"],
     )
 
 
@@ -293,7 +347,7 @@ def _numeric(data: ReportData) -> str:
                 f"{num(r.min)} – {num(r.max)}",
             )
         )
-    return _table(head, rows, (1, 2, 3, 4, 5))
+    return _table(head, rows, (1, 2, 3, 4, 5), _T[data.lang]["numeric"])
 
 
 def _figures(data: ReportData) -> str:
@@ -327,18 +381,28 @@ def _comparisons(data: ReportData) -> str:
         )
         title, _blank, header, *body = rows
         out.append(f'<h3 id="comparison-{escape(comparison.id)}">{escape(str(title[0]))}</h3>')
+        # The spreadsheet's empty spacer column between the plan's convention
+        # and the modern view becomes a rule on the first modern column (an
+        # empty column header tells a screen reader nothing); the row labels'
+        # column gets its header.
+        spacers = {i for i, h in enumerate(header) if i and not str(h)}
+        keep = [i for i in range(len(header)) if i not in spacers]
+        after = {i + 1 for i in spacers}
+        head = [str(header[0]) or t["variable"], *(str(header[i]) for i in keep[1:])]
+        split = ' class="split"'
         html_rows = []
         for row in body:
             padded = list(row) + [""] * (len(header) - len(row))
             cls = "" if str(padded[0]).startswith("- ") else ' class="head"'
-            cells = "".join(f"<td>{escape(str(v))}</td>" for v in padded)
+            cells = "".join(f"<td{split if i in after else ''}>{escape(str(padded[i]))}</td>" for i in keep)
             html_rows.append(f"<tr{cls}>{cells}</tr>")
         out.append(
-            "<table>\n<tr>"
-            + "".join(f"<th>{escape(str(h))}</th>" for h in header)
-            + "</tr>\n"
-            + "\n".join(html_rows)
-            + "\n</table>"
+            _scroll(
+                str(title[0]),
+                f"<table>\n{_head(head, [k for k, i in enumerate(keep) if i in after])}\n<tbody>\n"
+                + "\n".join(html_rows)
+                + "\n</tbody>\n</table>",
+            )
         )
         note = family_note(comparison, data.plan, data.tables, data.lang)
         out.append(f'<p class="small">{escape(note)}</p>')
@@ -370,7 +434,7 @@ def _check(data: ReportData) -> str:
                 _study_text(r, "reason", data.lang),
             )
         )
-    table = _table(head, rows, (2, 3))
+    table = _table(head, rows, (2, 3), _T[data.lang]["check"])
     for status in ("expected_mismatch", "mismatch", "unexpected_match", "match"):
         label = escape(numbers.status_label(status, data.lang))
         table = table.replace(f"<td>{label}</td>", f"<td>{_status(status, data.lang)}</td>")
@@ -399,7 +463,9 @@ def _erratum(data: ReportData) -> str:
         (r.location, r.published, r.recomputed, r.note or numbers.status_label("rounding", data.lang))
         for r in rounded.itertuples(index=False)
     ]
-    return intro + _table((t["location"], t["printed"], t["data"], t["note"]), rows, verbatim_cols=(0, 1))
+    return intro + _table(
+        (t["location"], t["printed"], t["data"], t["note"]), rows, label=t["erratum"], verbatim_cols=(0, 1)
+    )
 
 
 def _audit(data: ReportData) -> str:
@@ -414,6 +480,7 @@ def _audit(data: ReportData) -> str:
     table = _table(
         (t["location"], t["claim"], t["printed"], t["data"], t["status"], t["note"]),
         rows,
+        label=t["audit"],
         verbatim_cols=(0, 2),
     )
     for status in ("not_checkable", "mismatch", "rounding", "match"):
@@ -437,7 +504,8 @@ def _provenance(data: ReportData) -> str:
             rows.append((prefix, value))
 
     walk("", data.provenance)
-    return _table(("", ""), rows)
+    t = _T[data.lang]
+    return _table((t["item"], t["value"]), rows, label=t["provenance"])
 
 
 def _typeset_html(markup: str, lang: str) -> str:
@@ -475,7 +543,10 @@ def render_report(data: ReportData) -> str:
         ]
     sections.append(("provenance", t["provenance"], _provenance(data)))
     toc = " · ".join(f'<a href="#{key}">{escape(title)}</a>' for key, title, _ in sections)
-    body = "\n".join(f'<h2 id="{key}">{escape(title)}</h2>\n{html}' for key, title, html in sections)
+    body = "\n".join(
+        f'<section id="{key}-section">\n<h2 id="{key}">{escape(title)}</h2>\n{html}\n</section>'
+        for key, title, html in sections
+    )
     notice_text = data.study.texts.get("reconstructed_notice", data.lang)
     notice = f'<p class="notice">{_markdown(notice_text)}</p>' if data.reconstructed and notice_text else ""
     title = escape(numbers.typeset(data.study.texts.get("title", data.lang), data.lang))
@@ -486,5 +557,6 @@ def render_report(data: ReportData) -> str:
         f'<html lang="{data.lang}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{title}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
-        f"<h1>{title}</h1>\n{notice}\n<nav>{toc}</nav>\n{body}\n</body>\n</html>\n"
+        f"<header>\n<h1>{title}</h1>\n{notice}\n</header>\n"
+        f'<nav aria-label="{escape(t["contents"])}">{toc}</nav>\n<main>\n{body}\n</main>\n</body>\n</html>\n'
     )
