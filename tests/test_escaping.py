@@ -267,12 +267,13 @@ def test_the_svg_figures_hold_no_script_and_draw_dollars_as_dollars(hostile_run)
                 for name, value in element.attrib.items():
                     assert not name.split("}")[-1].lower().startswith("on"), (path.name, name)
                     assert not value.strip().lower().startswith("javascript:"), (path.name, name)
-    # Text is drawn as glyph paths (svg.fonttype "path"), each text under a
-    # comment holding it (escaped); LaTeX ("$x^2$" read as math) would draw
-    # the x from the oblique math font.
+    # Text is real SVG text (svg.fonttype "none"), escaped; LaTeX ("$x^2$"
+    # read as math) would split it into pieces in the math fonts.
     figure = (outs["fr"] / "figures" / "figure_01.svg").read_text(encoding="utf-8")
-    assert "<!-- Figure 1\u00a0: $x^2$ \\textbf{y} 50% &amp; #_{}~ &lt;script&gt;" in figure
-    assert "Oblique" not in figure, "'$x^2$' was drawn as LaTeX"
+    assert ">Figure 1\u00a0: $x^2$ \\textbf{y} 50% &amp; #_{}~ &lt;script&gt;alert(1)&lt;/script&gt;" in figure
+    assert "Oblique" not in figure and "DejaVu Sans Mono" not in figure and "cmmi" not in figure, (
+        "'$x^2$' was drawn as LaTeX"
+    )
 
 
 def test_markdown_tables_keep_their_columns(hostile_run):

@@ -359,7 +359,7 @@ def _assert_percent_axis(data: FigureData, fig: MplFigure) -> None:
     assert axis.get_visible() and fig.axes[0].spines[spine].get_visible(), data.number
     assert list(axis.get_majorticklocs()) == list(PERCENT_TICKS), data.number
     ticks = [t.get_text() for t in axis.get_majorticklabels()]
-    suffix = "%" if data.lang == "en" else " %"
+    suffix = "%" if data.lang == "en" else "\u00a0%"
     assert ticks == [f"{v}{suffix}" for v in PERCENT_TICKS], (data.number, ticks)
 
 
@@ -457,7 +457,7 @@ def test_svg_holds_real_text(rendered):
         assert "<text" in text, svg.name
         # The title and a bar label as characters, not glyph paths.
         words = " ".join(re.findall(r"<text[^>]*>([^<]*)</text>", text))
-        assert data.title.split(" : ")[1].split()[0] in words, svg.name
+        assert data.title.split(":", 1)[1].split()[0] in words, svg.name
         assert "DejaVu Sans" in text
 
 
