@@ -113,3 +113,33 @@ def test_a_run_on_another_day_gives_the_same_manifest(example_runs, tmp_path):
     export, study = EXAMPLE / "responses.csv", EXAMPLE / "study"
     later = _run(export, study, tmp_path / "later", settings)
     _same([example_runs[0], later])
+
+
+def test_runs_years_apart_give_the_same_outputs(tmp_path):
+    # Needs no system package (libfaketime, locales): time-machine moves every
+    # clock Python reads (time.time, datetime.now, date.today, time.localtime)
+    # inside this process, and the run is made in-process.
+    import datetime as dt
+
+    import time_machine
+    from typer.testing import CliRunner
+
+    from dmp_survey.cli import app
+
+    export, study = EXAMPLE / "responses.csv", EXAMPLE / "study"
+    runs = []
+    for i, day in enumerate((dt.datetime(2026, 12, 1, 9, 0), dt.datetime(2031, 7, 15, 23, 59))):
+        out = tmp_path / f"out{i}"
+        with time_machine.travel(day, tick=False):
+            assert dt.date.today() == day.date()  # the clock did move
+            result = CliRunner().invoke(app, ["run", str(export), "--study", str(study), "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        runs.append(
+            {
+                p.relative_to(out).as_posix(): p.read_bytes()
+                for sub in OUTPUT_DIRS
+                for p in sorted((out / sub).rglob("*"))
+                if p.is_file()
+            }
+        )
+    _same(runs)
