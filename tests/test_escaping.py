@@ -270,7 +270,8 @@ def test_the_svg_figures_hold_no_script_and_draw_dollars_as_dollars(hostile_run)
     # Text is real SVG text (svg.fonttype "none"), escaped; LaTeX ("$x^2$"
     # read as math) would split it into pieces in the math fonts.
     figure = (outs["fr"] / "figures" / "figure_01.svg").read_text(encoding="utf-8")
-    assert ">Figure 1\u00a0: $x^2$ \\textbf{y} 50% &amp; #_{}~ &lt;script&gt;alert(1)&lt;/script&gt;" in figure
+    title = ">Figure 1\u00a0: $x^2$ \\textbf{y} 50% &amp; #_{}~ &lt;script&gt;alert(1)&lt;/script&gt;"
+    assert title in figure
     assert "Oblique" not in figure and "DejaVu Sans Mono" not in figure and "cmmi" not in figure, (
         "'$x^2$' was drawn as LaTeX"
     )

@@ -233,26 +233,16 @@ def comparison_layout(
     (binary rows: the "oui" count), else a line with the label and the p-value
     followed by one "- answer" line per printed answer.
     """
-    if _SHARED is None:
-        return _typeset_layout(table, comparison, codebook, lang, numeric)
     objects = (table, comparison, codebook, lang, numeric)
     key = tuple(id(o) for o in objects)
-    hit = _SHARED.get(key)
+    hit = None if _SHARED is None else _SHARED.get(key)
     if hit is None:
-        rows, bold = _typeset_layout(table, comparison, codebook, lang, numeric)
-        hit = _SHARED[key] = (objects, rows, bold)  # objects kept alive: their ids stay theirs
+        rows, bold = _layout(table, comparison, codebook, lang, numeric)
+        rows = [[numbers.typeset(c, lang) if isinstance(c, str) else c for c in row] for row in rows]
+        hit = (objects, rows, bold)  # objects kept alive: their ids stay theirs
+        if _SHARED is not None:
+            _SHARED[key] = hit
     return [list(r) for r in hit[1]], set(hit[2])
-
-
-def _typeset_layout(
-    table: pd.DataFrame,
-    comparison: Comparison,
-    codebook: Codebook,
-    lang: str,
-    numeric: pd.DataFrame | None,
-) -> tuple[list[list[Any]], set[int]]:
-    rows, bold = _layout(table, comparison, codebook, lang, numeric)
-    return [[numbers.typeset(c, lang) if isinstance(c, str) else c for c in row] for row in rows], bold
 
 
 def _layout(
