@@ -125,3 +125,48 @@ def test_annex_table_has_the_design_columns_and_adjusts_within_the_annex(publish
     age = table[table["variable"] == "a1_age"].set_index("level")
     assert age.loc["under_35", ["n_focal", "n_other"]].tolist() == [26, 11]
     assert age.loc["under_35", "pct_focal"] == pytest.approx(100 * 26 / 38)
+
+
+# The large-sample rule (stats/exact.py, large_sample_pvalue): past 10,000
+# respondents, every expected count at least 5, an r x c table gets Pearson's
+# chi-square under its own name instead of an exact attempt.
+# R: x <- matrix(c(2000,1800, 1500,1550, 1600,1551), 2); sum(x) == 10001
+LARGE = [[2000, 1500, 1600], [1800, 1550, 1551]]
+# One respondent fewer: 10,000, the rule does not apply.
+AT_LIMIT = [[2000, 1500, 1599], [1800, 1550, 1551]]
+# 16,004 respondents, but expected counts of 2.25 and 1.75 in the last column.
+SPARSE_LARGE = [[6000, 3000, 3], [5000, 2000, 1]]
+
+
+def test_large_sample_rule_reports_pearson_chi2_under_its_own_name():
+    from dmp_survey.stats.compare import TESTS, exact_pvalue
+
+    p = exact_pvalue(np.array(LARGE))
+    assert p.test == "pearson_chi2_large_sample" and p.se is None
+    # R: sprintf("%.17g", chisq.test(x, correct = FALSE)$p.value)
+    assert p.value == pytest.approx(0.016979546256141592, rel=1e-12)
+    assert "exact test is not attempted" in TESTS[p.test] and "10,000" in TESTS[p.test]
+    # The modern statistics and the all-groups test follow the same rule.
+    assert modern_statistics(np.array(LARGE)).exact.test == "pearson_chi2_large_sample"
+    from dmp_survey.stats.groups import compare_groups
+
+    res = compare_groups(np.array(LARGE), ["a", "b", "c"], ["A", "B"])
+    assert res.test.key == "pearson_chi2_large_sample"
+    assert res.test.p_value == pytest.approx(0.016979546256141592, rel=1e-12)
+
+
+def test_large_sample_rule_stops_at_its_bounds():
+    from dmp_survey.stats.compare import exact_pvalue
+
+    # R: y <- matrix(c(2000,1800, 1500,1550, 1599,1551), 2)
+    # sprintf("%.17g", fisher.test(y, workspace = 2e8)$p.value)
+    at_limit = exact_pvalue(np.array(AT_LIMIT))
+    assert at_limit.test == "fisher_freeman_halton"
+    assert at_limit.value == pytest.approx(0.016899629421924751, rel=1e-7)
+    # R: z <- matrix(c(6000,5000, 3000,2000, 3,1), 2); fisher.test(z)$p.value
+    sparse = exact_pvalue(np.array(SPARSE_LARGE))
+    assert sparse.test == "fisher_freeman_halton"
+    assert sparse.value == pytest.approx(1.7342211407747076e-10, rel=1e-7)
+    # A 2 x 2 table keeps Fisher's exact test at any size.
+    big_2x2 = np.array([[300000, 200000], [299000, 201000]])
+    assert exact_pvalue(big_2x2).test == "fisher_two_sided"

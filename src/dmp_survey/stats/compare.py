@@ -48,6 +48,7 @@ import pandas as pd
 from ..study.codebook import Codebook
 from ..study.plan import Comparison
 from .counts import count_matrices, focal_table
+from .exact import LARGE_SAMPLE_TEST
 
 __all__ = [
     "ANNEX_COLUMNS",
@@ -73,6 +74,7 @@ TESTS = {
     "fisher_freeman_halton_monte_carlo": (
         "Fisher–Freeman–Halton Monte Carlo estimate (not exact; 100,000 tables, seed 20240601)"
     ),
+    "pearson_chi2_large_sample": LARGE_SAMPLE_TEST,
     "cochran_armitage": "Cochran–Armitage trend test (ordered answers, 2 groups), two-sided",
     "linear_by_linear": "linear-by-linear association (ordered answers, ordered groups), two-sided",
 }
@@ -180,13 +182,25 @@ def spss_crosstabs_pvalue(table: np.ndarray) -> PValue:
 def exact_pvalue(t: np.ndarray) -> PValue:
     """The exact two-sided p-value of a trimmed table: Fisher for 2 × 2,
     Fisher–Freeman–Halton otherwise; where the exact computation is beyond
-    reach, a seeded Monte Carlo estimate under its own name, never a χ²."""
+    reach, a seeded Monte Carlo estimate under its own name, never a χ²
+    under the exact name; past the exact test's range (more than 10,000
+    respondents, every expected count at least 5:
+    :func:`~dmp_survey.stats.exact.large_sample_pvalue`), Pearson's χ² under
+    its own name."""
     from scipy.stats import fisher_exact
 
-    from .exact import ExactTooLarge, fisher_freeman_halton, fisher_freeman_halton_monte_carlo
+    from .exact import (
+        ExactTooLarge,
+        fisher_freeman_halton,
+        fisher_freeman_halton_monte_carlo,
+        large_sample_pvalue,
+    )
 
     if t.shape == (2, 2):
         return PValue(float(fisher_exact(t).pvalue), "fisher_two_sided")
+    large = large_sample_pvalue(t)
+    if large is not None:
+        return PValue(large, "pearson_chi2_large_sample")
     try:
         return PValue(fisher_freeman_halton(t), "fisher_freeman_halton")
     except ExactTooLarge:

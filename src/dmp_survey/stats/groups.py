@@ -37,7 +37,13 @@ from scipy.stats import chi2_contingency, fisher_exact
 from scipy.stats.contingency import association, expected_freq
 from statsmodels.stats.multitest import multipletests
 
-from .exact import ExactTooLarge, fisher_freeman_halton, fisher_freeman_halton_monte_carlo
+from .exact import (
+    LARGE_SAMPLE_TEST,
+    ExactTooLarge,
+    fisher_freeman_halton,
+    fisher_freeman_halton_monte_carlo,
+    large_sample_pvalue,
+)
 
 __all__ = [
     "ADJUST_METHODS",
@@ -59,6 +65,7 @@ TESTS = {
     "fisher_freeman_halton": "Fisher–Freeman–Halton exact, two-sided",
     "pearson_chi2": "Pearson chi-square, asymptotic two-sided (no continuity correction)",
     "fisher_freeman_halton_monte_carlo": "Fisher–Freeman–Halton Monte Carlo estimate (not exact), two-sided",
+    "pearson_chi2_large_sample": LARGE_SAMPLE_TEST,
     "none": "no test (fewer than two groups or levels answered)",
 }
 
@@ -207,6 +214,9 @@ def _exact(t: NDArray[np.int64], options: GroupOptions) -> tuple[str, float, str
     """``(key, p, name)`` of the exact two-sided test of a trimmed table."""
     if t.shape == (2, 2):
         return "fisher_two_sided", float(fisher_exact(t).pvalue), TESTS["fisher_two_sided"]
+    large = large_sample_pvalue(t)
+    if large is not None:
+        return "pearson_chi2_large_sample", large, TESTS["pearson_chi2_large_sample"]
     try:
         return "fisher_freeman_halton", fisher_freeman_halton(t), TESTS["fisher_freeman_halton"]
     except ExactTooLarge:
