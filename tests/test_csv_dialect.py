@@ -95,11 +95,16 @@ def test_large_frames_written_by_arrow_have_pandas_bytes(tmp_path, monkeypatch, 
             "count": np.arange(n),
             "flag": np.arange(n) % 3 == 0,
             "when": pd.Timestamp("2019-01-01 10:15:32") + pd.to_timedelta(np.arange(n) % 9, unit="h"),
+            # A category that looks like a formula is escaped like text.
+            "formula_code": pd.Categorical(["=2+2", "plain", None, "+1"] * 10),
+            # Dates alone are written without a time.
+            "day": pd.Timestamp("2019-01-01") + pd.to_timedelta(np.arange(n), unit="D"),
         }
     )
     monkeypatch.setattr(writers, "_ARROW_CSV_ROWS", 10**9)
     writers.write_csv(tmp_path / "pandas.csv", frame, **CSV_DIALECTS[dialect])
     monkeypatch.setattr(writers, "_ARROW_CSV_ROWS", 1)
     monkeypatch.setattr(writers, "_CHUNK_ROWS", 16)  # several chunks
+    monkeypatch.setattr(writers, "_BLOCK_VALUES", 64)  # blocks of one and of several columns
     writers.write_csv(tmp_path / "arrow.csv", frame, **CSV_DIALECTS[dialect])
     assert (tmp_path / "arrow.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()

@@ -142,7 +142,7 @@ def label_columns(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     the statistics' long English name: it becomes its code. Returns a copy."""
     from ..stats.groups import TESTS as GROUP_TESTS
 
-    out = frame.copy()
+    out = frame.copy(deep=False)  # columns are replaced, never written into
     codes = {name: code for code, name in GROUP_TESTS.items()}
     for column in ("test", "test_exact", "test_trend", "status", "self_check"):
         if column not in out:
