@@ -98,7 +98,13 @@ def test_large_frames_written_by_arrow_have_pandas_bytes(tmp_path, monkeypatch, 
             # A category that looks like a formula is escaped like text.
             "formula_code": pd.Categorical(["=2+2", "plain", None, "+1"] * 10),
             # Dates alone are written without a time.
-            "day": pd.Timestamp("2019-01-01") + pd.to_timedelta(np.arange(n), unit="D"),
+            "day": pd.Series(pd.Timestamp("2019-01-01") + pd.to_timedelta(np.arange(n), unit="D")).where(
+                np.arange(n) % 6 != 0
+            ),
+            # Times to the second, missing ones among them: formatted by Arrow.
+            "stamp": pd.Series(
+                pd.Timestamp("2019-01-01 10:15:32") + pd.to_timedelta(np.arange(n), unit="s")
+            ).where(np.arange(n) % 4 != 0),
         }
     )
     monkeypatch.setattr(writers, "_ARROW_CSV_ROWS", 10**9)

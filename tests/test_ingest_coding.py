@@ -244,3 +244,76 @@ def test_the_formula_scan_sees_past_its_first_chunk_and_through_prefixes(tmp_pat
     for name, edit in [("f", formula_in_last_row), ("x", prefixed), ("e", error_cell)]:
         path = _rewrite_sheet(base, tmp_path / f"{name}.xlsx", edit)
         assert _has_formula_or_error_cells(path), name
+
+
+def test_parquet_answers_read_as_dictionaries_code_like_the_csv(tmp_path):
+    # A Parquet export's answer columns are read dictionary-encoded
+    # (categoricals) and coded on their distinct values; the coded frame must
+    # be the CSV's, for every question type of the example study (single,
+    # multiple, Likert, numeric, date, free text), blanks as nulls and as
+    # empty or spaced strings, and a bad number must be found at its row.
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from dmp_survey.errors import InputError
+    from dmp_survey.study.folder import load_study
+
+    root = Path(__file__).resolve().parents[1] / "examples" / "pharmacists"
+    codebook = load_study(root / "study").codebook
+    csv_path = root / "responses.csv"
+    frame = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
+    # Blank cells as nulls, and every other one as spaces.
+    text = {c: [(None if i % 2 else "  ") if v == "" else v for i, v in enumerate(frame[c])] for c in frame}
+    table = pa.table({c: pa.array(v, pa.string()) for c, v in text.items()})
+    path = tmp_path / "export.parquet"
+    pq.write_table(table, path, row_group_size=40)  # several chunks, several dictionaries
+    from_csv = code_export(read_export(csv_path, codebook), codebook).frame
+    raw = read_export(path, codebook)
+    assert any(isinstance(t, pd.CategoricalDtype) for t in raw.frame.dtypes)
+    from_parquet = code_export(raw, codebook).frame
+    pd.testing.assert_frame_equal(from_parquet.reset_index(drop=True), from_csv.reset_index(drop=True))
+    numeric = next(q for q in codebook.data_questions if q.type.value == "numeric")
+    column = next(c for c in frame.columns if normalise_header(c) == normalise_header(numeric.text))
+    bad = table.set_column(
+        table.schema.get_field_index(column),
+        column,
+        pa.array(["12", "douze", *frame[column].tolist()[2:]], pa.string()),
+    )
+    pq.write_table(bad, tmp_path / "bad.parquet")
+    with pytest.raises(InputError, match="'douze' is not a number") as err:
+        code_export(read_export(tmp_path / "bad.parquet", codebook), codebook)
+    assert "row 3" in str(err.value)
+
+
+def test_duplicated_rows_counts_like_pandas():
+    # coding._duplicated_rows combines the columns' codes by hand (speed at
+    # 10^6 rows); it must count what DataFrame.duplicated counts, on
+    # categoricals with missing codes, floats with NaN, timestamps and
+    # strings with nulls, and on enough columns to force its compression.
+    import numpy as np
+
+    from dmp_survey.io.coding import _duplicated_rows
+
+    rng = np.random.default_rng(0)
+    for _ in range(40):
+        n = int(rng.integers(1, 400))
+        columns: dict[str, object] = {}
+        for j in range(int(rng.integers(1, 60))):
+            k = int(rng.integers(1, 6))
+            kind = j % 4
+            if kind == 0:
+                columns[f"c{j}"] = pd.Categorical.from_codes(
+                    rng.integers(-1, k, n), [f"v{i}" for i in range(k)]
+                )
+            elif kind == 1:
+                columns[f"c{j}"] = pd.Series(rng.integers(0, k, n).astype(float)).where(rng.random(n) > 0.2)
+            elif kind == 2:
+                columns[f"c{j}"] = pd.Timestamp("2020-01-01") + pd.to_timedelta(
+                    rng.integers(0, k, n), unit="s"
+                )
+            else:
+                columns[f"c{j}"] = pd.Series(
+                    rng.choice(np.array(["a", "b", None], dtype=object), n), dtype="string"
+                )
+        frame = pd.DataFrame(columns)
+        assert _duplicated_rows(frame) == int(frame.duplicated().sum())
