@@ -70,7 +70,7 @@ HOOKS = [
     ("dmp_survey.publication.audit", "audit", "audit"),
     # The run draws the figures in forked workers while it writes the tables:
     # what it waits for once the tables are written is the figures' stage.
-    ("dmp_survey.outputs.figures", "FigureJob.result", "figures"),
+    ("dmp_survey.outputs.figure_jobs", "FigureJob.result", "figures"),
     ("dmp_survey.pipeline", "write_outputs", "writing"),
     ("dmp_survey.pipeline", "_processed_responses", "responses"),
     ("dmp_survey.io.writers", "write_parquet", "responses"),

@@ -31,9 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     import dmp_survey.cli  # noqa: F401  # the command line's own imports (typer)
     from dmp_survey import pipeline
-    from dmp_survey.outputs import figures
+    from dmp_survey.outputs import figure_jobs
 
-    figures._default_workers = lambda: 1  # type: ignore[assignment]  # draw here: see every import
+    figure_jobs.default_workers = lambda: 1  # draw here: see every import
     pipeline.run(pipeline.load_inputs(args.export), args.out)
     modules = [
         name

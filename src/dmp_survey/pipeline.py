@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -31,6 +31,9 @@ from .stats.counts import count_by_group
 from .study.codebook import Codebook
 from .study.folder import Study, load_study
 from .study.plan import AnalysisPlan
+
+if TYPE_CHECKING:
+    from .outputs.figure_jobs import FigureJob
 
 __all__ = [
     "ALL_PARTS",
@@ -130,6 +133,16 @@ class Analysis:
     bins: dict[str, tuple[Any, Any]]
 
 
+@dataclass(frozen=True)
+class Described:
+    """What the figures are drawn from: the descriptive tables of the export."""
+
+    descriptive: pd.DataFrame
+    numeric: pd.DataFrame
+    bins: dict[str, tuple[Any, Any]]
+    reconstructed: bool
+
+
 def comparison_tables(
     coded: CodedResponses, plan: AnalysisPlan, codebook: Codebook
 ) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
@@ -193,8 +206,12 @@ def check_published_counts(inputs: Inputs) -> tuple[PValueCheck, list[Split]]:
     return check, splits
 
 
-def analyse(inputs: Inputs) -> Analysis:
-    """Run every stage on the export; write nothing."""
+def analyse(inputs: Inputs, described: Callable[[Described], None] | None = None) -> Analysis:
+    """Run every stage on the export; write nothing.
+
+    ``described``, if given, is called with the descriptive tables as soon as
+    they exist, before any comparison is computed (``run`` starts drawing the
+    figures there)."""
     from .stats.describe import describe, describe_dates, describe_numeric, histogram_bins
 
     raw, coded = load_responses(inputs.raw_path, inputs.codebook, inputs.sheet)
@@ -202,6 +219,9 @@ def analyse(inputs: Inputs) -> Analysis:
     # warnings and provenance are): their rows are let go, which halves the
     # memory of a run on a large export.
     raw = dataclasses.replace(raw, frame=raw.frame.iloc[:0])
+    descriptive, numeric, bins = describe(coded), describe_numeric(coded), histogram_bins(coded)
+    if described is not None:
+        described(Described(descriptive, numeric, bins, raw.reconstructed))
     tables, numeric_tables, pairwise = comparison_tables(coded, inputs.plan, inputs.codebook)
     check = audit_frame = None
     if inputs.published is not None:
@@ -228,13 +248,13 @@ def analyse(inputs: Inputs) -> Analysis:
         coded=coded,
         tables=tables,
         check=check,
-        descriptive=describe(coded),
+        descriptive=descriptive,
         audit=audit_frame,
         numeric_tables=numeric_tables,
         pairwise=pairwise,
-        numeric=describe_numeric(coded),
+        numeric=numeric,
         dates=describe_dates(coded),
-        bins=histogram_bins(coded),
+        bins=bins,
     )
 
 
@@ -259,6 +279,7 @@ def write_outputs(
     fail_at: str | None = None,
     parts: frozenset[str] = ALL_PARTS,
     progress: Callable[[str], None] | None = None,
+    figures_started: tuple[FigureJob, Path] | None = None,
 ) -> list[Path]:
     """Write the outputs of ``analysis`` under ``root`` (DESIGN.md's layout).
 
@@ -268,6 +289,8 @@ def write_outputs(
     selected directories). ``fail_at`` names a stage at which to raise (tests
     inject late failures through it to prove that nothing half-written is
     published). ``progress(stage)`` is called as each stage starts.
+    ``figures_started`` is a figure job already drawing into another
+    directory (see ``run``): its files are moved into ``root``'s figures.
     """
     from .io.csvdialect import csv_writer
     from .io.writers import write_parquet
@@ -296,9 +319,9 @@ def write_outputs(
         written.extend(result if isinstance(result, list) else [result])
 
     draws = "figures" in parts or "reports" in parts
-    job = None
-    if draws:
-        from .outputs.figures import start_figures
+    job, drawn_in = figures_started if figures_started is not None else (None, paths.figures)
+    if draws and job is None:
+        from .outputs.figure_jobs import start_figures
 
         # Figures depend on the descriptive table only: they are drawn on the
         # other core(s) while the tables are written.
@@ -377,7 +400,13 @@ def write_outputs(
 
         def collect() -> list[Path]:
             assert job is not None
-            figures.extend(job.result())
+            for path in job.result():
+                if drawn_in != paths.figures:  # drawn ahead, elsewhere: moved in place
+                    target = paths.figures / path.relative_to(drawn_in)
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.move(path, target)
+                    path = target
+                figures.append(path)
             return figures
 
         if job is not None:
@@ -600,21 +629,63 @@ def run(
     check_output_root(root)  # before any analysis: an unusable --out is one line, exit 2
     if progress is not None:
         progress("analyse")
-    analysis = analyse(inputs)
-    from .io.publish import locked, recover, staging_dir
+    folders: list[Path] = []
+    jobs: list[FigureJob] = []
 
-    root.mkdir(parents=True, exist_ok=True)
-    # One run at a time on a root; a run killed earlier is cleaned up first.
-    with locked(root, progress):
-        recover(root, OUTPUT_DIRS)
-        staging = staging_dir(root)
-        try:
-            write_outputs(analysis, staging, fail_at=fail_at, parts=parts, progress=progress)
-            if progress is not None:
-                progress("publish")
-            _publish(staging, root, parts)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+    def draw(described: Described) -> None:
+        # The figures need only the descriptive tables: they are drawn in
+        # forked processes (which import matplotlib themselves) while the
+        # comparisons are computed and the tables written. Into a private
+        # temporary folder: nothing is written under the outputs before the
+        # analysis has succeeded; the files are moved into the staging
+        # folder when collected.
+        import tempfile
+
+        from .outputs.figure_jobs import start_figures
+
+        folders.append(Path(tempfile.mkdtemp(prefix="dmp-survey-figures-")))
+        jobs.append(
+            start_figures(
+                described.descriptive,
+                inputs.plan,
+                inputs.codebook,
+                folders[0],
+                lang=inputs.lang,
+                reconstructed=described.reconstructed,
+                source=inputs.study.texts.source_name(inputs.lang),
+                numeric=described.numeric,
+                bins=described.bins,
+            )
+        )
+
+    try:
+        analysis = analyse(inputs, described=draw if {"figures", "reports"} & parts else None)
+        from .io.publish import locked, recover, staging_dir
+
+        root.mkdir(parents=True, exist_ok=True)
+        # One run at a time on a root; a run killed earlier is cleaned up first.
+        with locked(root, progress):
+            recover(root, OUTPUT_DIRS)
+            staging = staging_dir(root)
+            try:
+                write_outputs(
+                    analysis,
+                    staging,
+                    fail_at=fail_at,
+                    parts=parts,
+                    progress=progress,
+                    figures_started=(jobs[0], folders[0]) if jobs else None,
+                )
+                if progress is not None:
+                    progress("publish")
+                _publish(staging, root, parts)
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
+    finally:
+        for job in jobs:
+            job.close()
+        for folder in folders:
+            shutil.rmtree(folder, ignore_errors=True)
     return analysis
 
 

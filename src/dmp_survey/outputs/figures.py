@@ -627,75 +627,6 @@ def _render_one(
         return [*written, word]
 
 
-def _default_workers() -> int:
-    import multiprocessing
-    import os
-
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return 1
-    return max(1, min(2, os.cpu_count() or 1))
-
-
-class FigureJob:
-    """Figures being drawn in forked processes while the caller goes on.
-
-    :meth:`result` waits and returns the paths as :func:`render_figures` does;
-    :meth:`close` stops the workers (call it when the caller fails).
-    """
-
-    def __init__(self, args: list[tuple[Any, ...]], workers: int) -> None:
-        self._args = args
-        self._pool: Any = None
-        self._pending: Any = None
-        if workers > 1 and len(args) > 1:
-            import multiprocessing
-
-            # fork: the children inherit matplotlib already imported.
-            self._pool = multiprocessing.get_context("fork").Pool(workers)
-            self._pending = self._pool.starmap_async(_render_one, args, chunksize=1)
-
-    def result(self) -> list[Path]:
-        if self._pending is None:
-            groups = [_render_one(*a) for a in self._args]
-        else:
-            groups = self._pending.get()
-            self.close()
-        return [path for group in groups for path in group]
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
-            self._pool = None
-
-
-def start_figures(
-    descriptive: pd.DataFrame,
-    plan: AnalysisPlan,
-    codebook: Codebook,
-    out_dir: Path,
-    lang: str = "fr",
-    reconstructed: bool = False,
-    workers: int | None = None,
-    source: str | None = None,
-    numeric: pd.DataFrame | None = None,
-    bins: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
-) -> FigureJob:
-    """Start drawing every figure (see :func:`render_figures`) and return at once.
-
-    With ``workers`` > 1 (``None``: two where the platform forks and has two
-    cores) the figures are drawn in forked processes; otherwise they are
-    drawn when :meth:`FigureJob.result` is called.
-    """
-    out_dir.mkdir(parents=True, exist_ok=True)
-    todo = sorted(plan.figures, key=lambda f: f.number)
-    args = [
-        (descriptive, figure, codebook, out_dir, lang, reconstructed, source, numeric, bins)
-        for figure in todo
-    ]
-    return FigureJob(args, _default_workers() if workers is None else workers)
-
-
 def render_figures(
     descriptive: pd.DataFrame,
     plan: AnalysisPlan,
@@ -718,6 +649,8 @@ def render_figures(
     not depend on the process that drew it; drawing on two cores takes about
     0.6 of the serial time here.
     """
+    from .figure_jobs import start_figures
+
     job = start_figures(descriptive, plan, codebook, out_dir, lang, reconstructed, workers, source)
     try:
         return job.result()
