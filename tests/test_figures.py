@@ -583,3 +583,14 @@ def test_pdf_text_can_be_extracted(rendered, tmp_path):
     pdf = tmp_path / "figure_01.pdf"
     greek = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True)
     assert "Figure 1: Ω and ψ" in greek.stdout
+
+
+def test_latin_text_with_ligatures_is_cut_from_the_cached_font(tmp_path, monkeypatch):
+    # matplotlib draws "fi" and "ff" as ligature glyphs: they belong to the cached cut, or every
+    # French figure ("filtre", "effectif") would pay for subsetting the whole font.
+    def whole_font(*_args):
+        raise AssertionError("subset from the whole font")
+
+    monkeypatch.setattr(figures, "_MATPLOTLIB_SUBSET", whole_font)
+    _saved(_long_title_data("Figure 1 : effectif, profil, « réponses » – 12,5 %"), tmp_path)
+    assert b"/FontFile2" in (tmp_path / "figure_01.pdf").read_bytes()
