@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import matplotlib
@@ -70,7 +72,7 @@ def rendered(tmp_path_factory, descriptive, plan, codebook):
     original = figures.plot_figure
 
     def spy(ax, data, title=True):
-        if title:  # each figure is drawn twice: with its title, then without for Word
+        if title:  # the Word picture is cut from the titled one (a long title: drawn again)
             calls.append(data)
         return original(ax, data, title)
 
@@ -478,3 +480,117 @@ def test_word_variant_has_no_title_but_everything_else(drawn):
         assert data.subtitle in bare and all(label in bare for label in data.bar_labels), data.number
         for note in data.notes:
             assert note in bare, data.number
+
+
+# --- the Word picture, the PDF fonts ------------------------------------------------
+
+
+def _pixels(path: Path):
+    import numpy as np
+    from PIL import Image
+
+    with Image.open(path) as image:
+        return np.asarray(image.convert("RGB"))
+
+
+def _ink_rows(pixels):
+    return (pixels != 255).any(axis=(1, 2))
+
+
+def test_word_png_is_the_png_with_the_rows_of_its_title_cut_out(rendered):
+    out, _paths, _calls = rendered
+    for n in range(1, 17):
+        png, _svg, _pdf, word = figure_files(out, n)
+        titled, bare = _pixels(png), _pixels(word)
+        assert titled.shape[1] == bare.shape[1], n
+        cut = titled.shape[0] - bare.shape[0]
+        ink = _ink_rows(titled)
+        top = int(ink.argmax())  # the title's first inked row
+        # The rows cut out start in the white margin above the title (at the top of its box),
+        # the rest of the picture is unchanged under them.
+        start = int((bare[:top] != titled[:top]).any(axis=(1, 2)).argmax()) if top else 0
+        if not (bare[:top] != titled[:top]).any():
+            start = top
+        assert not ink[:start].any() and (bare[start:] == titled[start + cut :]).all(), n
+        # The Word picture keeps the white margin the titled one has above its title (give or
+        # take the few rows a smaller font's box has above its letters): no bit of the title.
+        assert abs(int(_ink_rows(bare).argmax()) - top) <= 4, n
+        # The cut is the title, 0.2 to 0.3 inch at 200 dpi: title line and its gap, no empty band left.
+        assert 40 <= cut <= 60 and ink[start : start + cut].any(), n
+        assert _ink_rows(bare)[start : start + 30].any(), n  # the subtitle follows the margin
+
+
+def _long_title_data(title: str) -> FigureData:
+    return FigureData(
+        number=1, variable="x", lang="en", title=title, subtitle="n = 10", codes=("a", "b"),
+        labels=("a", "b"), counts=(6, 4), percents=(60.0, 40.0), denominator=10, missing=0,
+        horizontal=False, ordered=False, anchors=None, published=True, note=None, missing_note=None,
+        footer=None,
+    )  # fmt: skip
+
+
+def _saved(data: FigureData, out: Path) -> tuple[MplFigure, list[Path]]:
+    with figures._style():
+        fig = new_figure(data)
+        plot_figure(fig.add_subplot(), data)
+        files = figure_files(out, data.number)
+        return fig, figures.save_figure(fig, *files[:2], data.number, *files[2:])
+
+
+@pytest.mark.filterwarnings("ignore:constrained_layout not applied")
+def test_word_png_of_a_title_wider_than_the_chart_is_laid_out_again(tmp_path):
+    # A title wider than the figure: the titled figure's layout gives up (matplotlib warns),
+    # cutting its rows would keep that layout; the Word picture is laid out again without it.
+    data = _long_title_data("Figure 1: " + "a caption far wider than the chart it sits above " * 2)
+    fig, (png, _svg, _pdf, word) = _saved(data, tmp_path)
+    assert data.title not in _texts(fig)  # drawn again without it
+    titled, bare = _pixels(png), _pixels(word)
+    assert bare.shape[0] < titled.shape[0]
+    top = int(_ink_rows(titled).argmax())
+    assert _ink_rows(bare)[top : top + 30].any()  # no empty band where the title was
+    short, (_png, _svg2, _pdf2, _word) = _saved(_long_title_data("Figure 1: short"), tmp_path / "b")
+    assert "Figure 1: short" in _texts(short)  # cut from the raster, the figure kept
+
+
+def test_pdf_fonts_are_subset_truetype_whatever_was_drawn_before(tmp_path, rendered):
+    _out, paths, _calls = rendered
+    for pdf in (p for p in paths if p.suffix == ".pdf"):
+        data = pdf.read_bytes()
+        assert b"/FontFile2" in data and b"/CIDFontType2" in data and b"/Type3" not in data, pdf.name
+    # The bytes do not depend on the fonts cut for the figures drawn before in the process.
+    _saved(_long_title_data("Figure 1: short"), tmp_path / "warm")
+    figures._common_font.cache_clear()
+    _saved(_long_title_data("Figure 1: short"), tmp_path / "cold")
+    warm, cold = (tmp_path / d / "figure_01.pdf" for d in ("warm", "cold"))
+    assert warm.read_bytes() == cold.read_bytes()
+    # A character outside the common cut (Greek) takes matplotlib's own subsetting, still TrueType.
+    _saved(_long_title_data("Figure 1: Ω and ψ"), tmp_path / "greek")
+    greek = (tmp_path / "greek" / "figure_01.pdf").read_bytes()
+    assert b"/FontFile2" in greek and b"/Type3" not in greek
+    assert figures._backend_pdf_ps.get_glyphs_subset is figures._MATPLOTLIB_SUBSET  # put back
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils not installed")
+def test_pdf_text_can_be_extracted(rendered, tmp_path):
+    _out, paths, calls = rendered
+    pdf = next(p for p in paths if p.suffix == ".pdf")
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    # pdftotext writes the no-break spaces as spaces.
+    plain = " ".join(text.replace("\u00a0", " ").replace("\u202f", " ").split())
+    for expected in (calls[0].title, calls[0].subtitle):
+        assert " ".join(expected.replace("\u00a0", " ").replace("\u202f", " ").split()) in plain
+    _saved(_long_title_data("Figure 1: Ω and ψ"), tmp_path)
+    pdf = tmp_path / "figure_01.pdf"
+    greek = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True)
+    assert "Figure 1: Ω and ψ" in greek.stdout
+
+
+def test_latin_text_with_ligatures_is_cut_from_the_cached_font(tmp_path, monkeypatch):
+    # matplotlib draws "fi" and "ff" as ligature glyphs: they belong to the cached cut, or every
+    # French figure ("filtre", "effectif") would pay for subsetting the whole font.
+    def whole_font(*_args):
+        raise AssertionError("subset from the whole font")
+
+    monkeypatch.setattr(figures, "_MATPLOTLIB_SUBSET", whole_font)
+    _saved(_long_title_data("Figure 1 : effectif, profil, « réponses » – 12,5 %"), tmp_path)
+    assert b"/FontFile2" in (tmp_path / "figure_01.pdf").read_bytes()

@@ -24,9 +24,11 @@ Scales, by kind of figure:
 
 from __future__ import annotations
 
+import functools
+import io
 import textwrap
-from collections.abc import Callable, Mapping, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,8 +40,12 @@ matplotlib.use("Agg")
 
 import numpy as np
 import pandas as pd
+import PIL.Image
+from fontTools import subset as font_subset
 from matplotlib.axes import Axes
 from matplotlib.backend_bases import RendererBase
+from matplotlib.backends import _backend_pdf_ps
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure as MplFigure
 from matplotlib.text import Text
 from matplotlib.transforms import Bbox
@@ -557,27 +563,201 @@ _SVG_METADATA = {"Date": None, "Creator": None}
 _PDF_METADATA = {"Creator": None, "Producer": None, "CreationDate": None}
 
 
+# --- PDF fonts -----------------------------------------------------------------
+#
+# The PDF embeds its fonts as TrueType (pdf.fonttype 42), subset to the glyphs
+# drawn: a thesis is printed and included by LaTeX, and journals' checkers
+# (PDF eXpress, PDF/A) refuse or flag the Type 3 fonts of pdf.fonttype 3, which
+# some viewers also render without hinting. Type 3 would be four times cheaper
+# to write as matplotlib subsets a TrueType font: fontTools parses the whole of
+# DejaVu Sans (6,000 glyphs, and its GSUB/GPOS layout tables) for each font of
+# each figure, most of a figure's CPU time. Here the font is cut once per
+# process to the characters a study writes (Latin scripts and their
+# punctuation), without the layout tables, which no PDF reader uses (matplotlib
+# places every glyph itself); each figure's subset is cut from that small font.
+# A figure drawing a character outside it takes matplotlib's own path. Either
+# way the bytes depend only on the glyphs drawn, never on the figures drawn
+# before in the process.
+
+_COMMON_CHARACTERS = frozenset(
+    [
+        *range(0x20, 0x7F),  # ASCII
+        *range(0xA0, 0x180),  # Latin-1, Latin Extended-A
+        *range(0x2000, 0x2070),  # spaces, dashes, quotes, ellipsis, …
+        *range(0xFB00, 0xFB07),  # ff fi fl ffi ffl: matplotlib draws "fi" as one glyph
+        *(0x20AC, 0x2122, 0x2190, 0x2192, 0x2212, 0x2248, 0x2260, 0x2264, 0x2265),  # € ™ ← → − ≈ ≠ ≤ ≥
+    ]
+)
+# Tables no PDF reader looks at in an embedded CIDFontType2; FFTM (FontForge's
+# timestamp) and MATH are dropped so that fontTools does not warn about them.
+_UNREAD_TABLES = ["GSUB", "GPOS", "GDEF", "kern", "MATH", "BASE", "JSTF", "FFTM"]
+
+
+def _subset(font_file: Any, glyphs: Collection[int], face_index: int = 0) -> tuple[Any, dict[int, int]]:
+    """``font_file`` (a path or a file object) cut to ``glyphs`` (glyph ids),
+    with matplotlib's options; returns the fontTools font and the map of old to
+    new glyph ids."""
+    options = font_subset.Options(glyph_names=True, recommended_glyphs=True)
+    options.font_number = face_index
+    options.drop_tables += _UNREAD_TABLES
+    font = font_subset.load_font(font_file, options)
+    subsetter = font_subset.Subsetter(options=options)
+    subsetter.populate(gids=glyphs)
+    subsetter.subset(font)
+    return font, subsetter.glyph_index_map
+
+
+@functools.cache
+def _common_font(path: str, face_index: int) -> tuple[bytes, dict[int, int]]:
+    """The font of ``path`` cut to :data:`_COMMON_CHARACTERS`: its bytes and
+    the map of the full font's glyph ids to its own."""
+    from fontTools.ttLib import TTFont
+
+    with TTFont(path, fontNumber=face_index, lazy=True) as full:
+        glyph_ids = full.getReverseGlyphMap()
+        cmap = full.getBestCmap()
+        glyphs = {glyph_ids[cmap[c]] for c in sorted(_COMMON_CHARACTERS) if c in cmap}
+    font, index = _subset(path, glyphs, face_index)
+    with font:
+        return _backend_pdf_ps.font_as_file(font).getvalue(), index
+
+
+def _glyphs_subset(fontfile: Any, glyphs: Collection[int]) -> Any:
+    """Drop-in for matplotlib's ``_backend_pdf_ps.get_glyphs_subset`` (same
+    arguments, same result: a context manager giving the subset font and its
+    glyph-id map), cut from :func:`_common_font` when it holds every glyph."""
+    common, index = _common_font(str(fontfile), getattr(fontfile, "face_index", 0))
+    wanted = set(glyphs)
+    if not wanted <= index.keys():
+        return _MATPLOTLIB_SUBSET(fontfile, wanted)
+    font, inner = _subset(io.BytesIO(common), {index[g] for g in wanted})
+    return _backend_pdf_ps.SubsetResults(font, {g: inner[index[g]] for g in wanted})._as_cm()
+
+
+_MATPLOTLIB_SUBSET = _backend_pdf_ps.get_glyphs_subset
+
+
+@contextmanager
+def _pdf_fonts() -> Iterator[None]:
+    """Matplotlib's PDF backend subsets its fonts with :func:`_glyphs_subset`
+    meanwhile (figures are saved one at a time in a process). A matplotlib
+    older than 3.11 (another signature) keeps its own."""
+    if not hasattr(_backend_pdf_ps, "SubsetResults"):
+        yield
+        return
+    _backend_pdf_ps.get_glyphs_subset = _glyphs_subset
+    try:
+        yield
+    finally:
+        _backend_pdf_ps.get_glyphs_subset = _MATPLOTLIB_SUBSET
+
+
+# --- saving --------------------------------------------------------------------
+
+
+def _write_png(path: Path | io.BytesIO, rgba: np.ndarray) -> None:
+    """The raster of the Agg canvas as matplotlib writes it (``dpi`` in the
+    pHYs chunk, no text chunk), but in RGB: a figure is opaque (white
+    background), its alpha channel a constant, and without it the file is
+    smaller and quicker to compress. zlib level 3 rather than Pillow's 6:
+    half the time, for a file the size of matplotlib's RGBA one at level 6
+    (10 % more than RGB at level 6)."""
+    height, width = rgba.shape[:2]
+    buffer = np.require(rgba, requirements="C")
+    image = PIL.Image.frombuffer("RGBA", (width, height), buffer, "raw", "RGBA", 0, 1)
+    image.convert("RGB").save(path, format="png", dpi=(DPI, DPI), compress_level=3)
+
+
+def _title_band(fig: MplFigure, renderer: RendererBase, raster: np.ndarray) -> tuple[int, int] | None:
+    """The rows of ``raster`` (``fig`` drawn at :data:`DPI`) that hold the title:
+    from the top of its box to the top of the subtitle's. Cutting them out
+    leaves the picture without a title, the margin the title had above it
+    now above the subtitle. None when there is no title, or when it reaches
+    the right margin (a title wider than the figure: the constrained layout
+    gave up, and the picture without it must be laid out again), or when
+    anything but the white margin is drawn above it."""
+    titles = [t for t in fig.findobj(Text) if t.get_gid() == "figure-title"]
+    if len(titles) != 1:
+        return None
+    box = titles[0].get_window_extent(renderer)
+    w_pad = float(matplotlib.rcParams["figure.constrained_layout.w_pad"]) * fig.dpi
+    if box.x1 >= fig.bbox.x1 - w_pad - 1:
+        return None
+    height = raster.shape[0]
+    # The title sits 4 points above the subtitle (plot_figure).
+    top, bottom = int(np.floor(height - box.y1)), int(np.floor(height - box.y0 + 4 * fig.dpi / 72))
+    if not 0 <= top < bottom < height or (raster[:top, :, :3] != 255).any():
+        return None
+    return top, bottom
+
+
+def _untitled(fig: MplFigure) -> np.ndarray:
+    """``fig`` drawn again without its title, the figure shortened by the
+    title's band and laid out again (the rare case :func:`_title_band` cannot cut)."""
+    canvas = fig.canvas
+    assert isinstance(canvas, FigureCanvasAgg)
+    renderer = canvas.get_renderer()
+    band = 0.0
+    for text in fig.findobj(Text):
+        if text.get_gid() == "figure-title":
+            band = (text.get_window_extent(renderer).height + 4 * fig.dpi / 72) / fig.dpi
+            text.remove()
+    fig.set_size_inches(fig.get_figwidth(), fig.get_figheight() - band)
+    fig.set_layout_engine("constrained")
+    _lay_out(fig)
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba())
+
+
+def _lay_out(fig: MplFigure) -> None:
+    """Run the figure's constrained layout once, then fix it: every file is
+    drawn with the same layout. Saving with the layout engine on would draw
+    the whole figure once more just to lay it out."""
+    engine = fig.get_layout_engine()
+    if engine is not None:
+        engine.execute(fig)
+    fig.set_layout_engine("none")
+
+
 def save_figure(
-    fig: MplFigure, png_path: Path, svg_path: Path, number: int, pdf_path: Path | None = None
+    fig: MplFigure,
+    png_path: Path,
+    svg_path: Path,
+    number: int,
+    pdf_path: Path | None = None,
+    word_path: Path | None = None,
 ) -> list[Path]:
-    """Write ``fig`` as PNG (200 dpi), SVG and, with ``pdf_path``, PDF (fonts
-    embedded as TrueType), with the same bytes on every run.
+    """Write ``fig`` as PNG (200 dpi), SVG, with ``pdf_path`` PDF (fonts
+    embedded as TrueType), and with ``word_path`` the PNG without its title,
+    with the same bytes on every run; returns the paths in that order.
 
     No date and no software version in any file; the SVG's internal ids are
-    salted with the figure number instead of a random salt.
+    salted with the figure number instead of a random salt. Every file has
+    the layout of the PNG (laid out once at 200 dpi); the Word picture is the
+    PNG's raster with the rows of the title cut out, unless the title is
+    wider than the figure, in which case the figure is laid out again without
+    it (and ``fig`` loses its title).
     """
-    paths = [png_path, svg_path] + ([pdf_path] if pdf_path is not None else [])
+    paths = [png_path, svg_path] + [p for p in (pdf_path, word_path) if p is not None]
     for path in paths:
         path.parent.mkdir(parents=True, exist_ok=True)
     with _style({"svg.hashsalt": f"dmp-survey-figure-{number}"}):
-        fig.savefig(png_path, format="png", dpi=DPI, metadata=_PNG_METADATA)
-        # The SVG and PDF keep the layout the PNG was drawn with: running the
-        # constrained layout again (at 72 dpi) cost a third of the SVG's time
-        # and placed the same elements a fraction of a point differently.
-        fig.set_layout_engine("none")
+        canvas = FigureCanvasAgg(fig)
+        _lay_out(fig)
+        canvas.draw()
+        raster = np.array(canvas.buffer_rgba())
+        _write_png(png_path, raster)
+        band = _title_band(fig, canvas.get_renderer(), raster)
         fig.savefig(svg_path, format="svg", metadata=_SVG_METADATA)
         if pdf_path is not None:
-            fig.savefig(pdf_path, format="pdf", metadata=_PDF_METADATA)
+            with _pdf_fonts():
+                fig.savefig(pdf_path, format="pdf", metadata=_PDF_METADATA)
+        if word_path is not None:
+            if band is not None:
+                untitled = np.concatenate([raster[: band[0]], raster[band[1] :]])
+            else:
+                untitled = _untitled(fig)
+            _write_png(word_path, untitled)
     return paths
 
 
@@ -618,13 +798,8 @@ def _render_one(
         )
         fig = new_figure(data)
         plot_figure(fig.add_subplot(), data)
-        written = save_figure(fig, png, svg, figure.number, pdf)
         # For Word: the caption is a paragraph under the picture, not in it.
-        bare = new_figure(data, title=False)
-        plot_figure(bare.add_subplot(), data, title=False)
-        word.parent.mkdir(parents=True, exist_ok=True)
-        bare.savefig(word, format="png", dpi=DPI, metadata=_PNG_METADATA)
-        return [*written, word]
+        return save_figure(fig, png, svg, figure.number, pdf, word)
 
 
 def render_figures(
