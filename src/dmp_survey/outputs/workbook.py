@@ -29,7 +29,7 @@ from ..io.writers import set_style, write_xlsx_sheets
 from ..study.codebook import Codebook
 from ..study.plan import AnalysisPlan, Comparison, group_levels
 from . import numbers
-from .annex import SHORT_TESTS, _level_label, _sheet_name, family_note
+from .annex import SHORT_TESTS, _level_label, _sheet_name, family_note, records_by_variable
 
 __all__ = ["COLUMN_KINDS", "write_workbook"]
 
@@ -399,9 +399,7 @@ def _comparison_sheet(
     # The table's lines read once, by question, then by answer (and by answer
     # and group) rather than filtered out of the table for each cell; the
     # first line of each, as a filter's first hit.
-    by_variable: dict[str, list[dict[str, Any]]] = {}
-    for record in table.to_dict("records"):
-        by_variable.setdefault(str(record["variable"]), []).append(record)
+    by_variable = records_by_variable(table)
     for row in comparison.rows:
         if row.numeric or row.variable not in by_variable:
             continue
