@@ -94,13 +94,13 @@ def write_csv(
     text cells escaped against formula injection. ``sep``, ``decimal`` and
     ``encoding`` make the other dialects (:mod:`dmp_survey.io.csvdialect`)."""
     out = frame.copy()
-    for column in out.columns:
-        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+    for i, (_, values) in enumerate(frame.items()):
+        if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
             # Escape each distinct value once (a text column of 10^6 rows has
             # few distinct answers), then put them back in place.
-            codes, uniques = pd.factorize(out[column], use_na_sentinel=True)
+            codes, uniques = pd.factorize(values, use_na_sentinel=True)
             escaped = pd.array([_csv_text(u) for u in uniques] + [None], dtype=object)
-            out[column] = pd.Series(escaped[codes], index=out.index, dtype=object)
+            out.isetitem(i, np.asarray(escaped)[codes])
     path.parent.mkdir(parents=True, exist_ok=True)
     options: dict[str, Any] = {
         "index": False,
