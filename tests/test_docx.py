@@ -173,3 +173,17 @@ def test_table_cells_keep_their_text_typeset_and_their_weight(tmp_path):
             (paragraph,) = cell.paragraphs
             for run in paragraph.runs:
                 assert run.bold is bold and run.font.size == Pt(8)
+
+
+@pytest.mark.parametrize("style", ["Title", "Heading 1", "Heading 2", "Caption", "Normal"])
+def test_styled_paragraphs_are_those_python_docx_writes(style):
+    from lxml import etree
+
+    from dmp_survey.outputs.docx import _StyledParagraphs
+
+    ours, theirs = Document(), Document()
+    styled = _StyledParagraphs(ours)
+    for text in ("Résultats", ""):
+        styled.add(text, style)
+        theirs.add_paragraph(text, style=style)
+    assert etree.tostring(ours.element.body) == etree.tostring(theirs.element.body)

@@ -198,15 +198,16 @@ def _add_table(
     table.autofit = False
     for column, width in zip(table.columns, widths_cm, strict=True):
         column.width = Cm(width)
-    built: dict[tuple[int, bool], Any] = {}  # (column, bold) -> a finished cell (w:tc)
+    # (width, centred, bold) -> a finished cell (w:tc): what a cell's XML depends on.
+    built: dict[tuple[float, bool, bool], Any] = {}
     finished: dict[bool, Any] = {}  # bold -> a finished body row (w:tr)
     tc_tag, run_path = qn("w:tc"), f"{qn('w:p')}/{qn('w:r')}"
     # python-docx builds each property through generic child lookups (about
     # a millisecond a cell, seconds a run) and its Row.cells resolves spans
-    # and merges through XPath on every call: the first cell of each column
-    # and weight is built through python-docx, then the first body row of
-    # each weight; every other row is a copy of that row's XML (a table
-    # without spans or merges), given its own texts.
+    # and merges through XPath on every call: the first cell of each width,
+    # alignment and weight is built through python-docx, then the first body
+    # row of each weight; every other cell or row is a copy of that XML (a
+    # table without spans or merges), given its own texts.
     for r, (tr, values) in enumerate(zip(table._tbl.tr_lst, rows, strict=True)):
         bold = r == 0 or (bold_row is not None and bold_row(values))
         texts = [numbers.typeset(value, lang) for value in values]
@@ -221,7 +222,7 @@ def _add_table(
         else:
             _cant_split(tr)
         for c, (tc, text) in enumerate(zip(tr.tc_lst, texts, strict=True)):
-            key = (c, bold)
+            key = (widths_cm[c], c >= numeric_from, bold)
             if key in built:
                 copy = deepcopy(built[key])
                 tr.replace(tc, copy)
@@ -274,6 +275,30 @@ def _set_run_text(r: Any, text: str) -> None:
         t.set(qn("xml:space"), "preserve")
     else:
         t.attrib.pop(qn("xml:space"), None)
+
+
+class _StyledParagraphs:
+    """``doc.add_paragraph(text, style=name)`` (and ``add_heading``, which
+    calls it with "Title" or "Heading n") with each style's id looked up once.
+
+    python-docx looks a style up by name among every style of the document,
+    then compares it with the default paragraph style, on each paragraph
+    (about 1.5 ms each): done once per style here, and the paragraph given
+    the id python-docx would give it (None for the default style), set on its
+    XML as python-docx's ``Paragraph.style`` sets it."""
+
+    def __init__(self, doc: Any) -> None:
+        self._doc = doc
+        self._ids: dict[str, str | None] = {}
+
+    def add(self, text: str, style: str) -> Any:
+        if style not in self._ids:
+            found = self._doc.styles[style]
+            default = self._doc.styles.default(found.type)
+            self._ids[style] = None if found == default else found.style_id
+        paragraph = self._doc.add_paragraph(text)
+        paragraph._p.style = self._ids[style]
+        return paragraph
 
 
 def _note(doc: Any, text: str, lang: str) -> None:
@@ -356,21 +381,22 @@ def write_docx(
         setattr(section, side, Cm(2.5))
 
     title = study.texts.get("title", lang)
-    doc.add_heading(typeset(title), level=0)
+    styled = _StyledParagraphs(doc)
+    styled.add(typeset(title), "Title")
     doc.add_paragraph(typeset(t["respondents"].format(n=n_respondents)))
     notice = study.texts.get("reconstructed_notice", lang)
     if reconstructed and notice:
         paragraph = doc.add_paragraph()
         paragraph.add_run(typeset(" ".join(notice.split()).replace("**", "").replace("`", ""))).bold = True
 
-    doc.add_heading(typeset(t["descriptive"]), level=1)
+    styled.add(typeset(t["descriptive"]), "Heading 1")
     header = [t["question"], t["answer"], t["n"], t["denominator"], t["percent"]]
     rows = [header, *_descriptive_rows(descriptive, codebook, lang, not_published)]
     _add_table(doc, rows, 9, 2, (5.6, 5.1, 1.4, 2.7, 1.2), lang)
     _note(doc, t["descriptive_note"], lang)
 
     if figures:
-        doc.add_heading(typeset(t["figures"]), level=1)
+        styled.add(typeset(t["figures"]), "Heading 1")
         by_number = {f.number: f for f in plan.figures}
         for number, png in figures:
             fig = by_number[number]
@@ -378,7 +404,7 @@ def write_docx(
             picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
             picture.paragraph_format.keep_with_next = True
             picture.add_run().add_picture(str(png), width=Cm(15))
-            caption = doc.add_paragraph(style="Caption")
+            caption = styled.add("", "Caption")
             caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
             caption.add_run(typeset(fig.title(lang)))
             if fig.variable in codebook and not codebook[fig.variable].published:
@@ -390,12 +416,12 @@ def write_docx(
         # Comparisons are wide: a landscape section of their own.
         section = doc.add_section(WD_SECTION.NEW_PAGE)
         _landscape(section)
-        doc.add_heading(typeset(t["comparisons"]), level=1)
+        styled.add(typeset(t["comparisons"]), "Heading 1")
         for comparison in plan.comparisons:
             table = tables[comparison.id]
             numeric = (numeric_tables or {}).get(comparison.id)
             heading, rows = _comparison_rows(table, comparison, codebook, lang, numeric)
-            doc.add_heading(typeset(heading), level=2).paragraph_format.keep_with_next = True
+            styled.add(typeset(heading), "Heading 2").paragraph_format.keep_with_next = True
             # A4 landscape less its margins: a wide first column, the others shared.
             rest = (29.7 - 5.0 - 4.2) / (len(rows[0]) - 1)
             widths = (4.2, *([rest] * (len(rows[0]) - 1)))
