@@ -123,3 +123,67 @@ def test_same_inputs_same_bytes(analysis, shipped_run, tmp_path):
     assert paths[0].read_bytes() == paths[1].read_bytes() == (shipped_run / DOCX).read_bytes()
     doc = Document(str(paths[0]))
     assert doc.core_properties.created.year == 2019 and doc.core_properties.revision == 1
+
+
+# A copied cell's text is written by hand (outputs/docx.py, _set_run_text):
+# the same XML as python-docx's own setter, whatever the text and the run it
+# replaces (a text, one with outer spaces, none, a tab, a break).
+_TEXTS = ["12 (19 %)", " padded ", "trailing ", "", "a\tb", "line\nbreak", "cr\rreturn", "\t", "x"]
+
+
+@pytest.mark.parametrize("before", _TEXTS)
+def test_a_copied_cell_gets_its_text_as_python_docx_writes_it(before):
+    from copy import deepcopy
+
+    from docx.oxml import OxmlElement
+    from lxml import etree
+
+    from dmp_survey.outputs.docx import _set_run_text
+
+    model = OxmlElement("w:r")
+    model.get_or_add_rPr().append(OxmlElement("w:b"))
+    model.text = before
+    for text in _TEXTS:
+        ours, theirs = deepcopy(model), deepcopy(model)
+        _set_run_text(ours, text)
+        theirs.text = text
+        assert etree.tostring(ours) == etree.tostring(theirs), (before, text)
+
+
+def test_table_cells_keep_their_text_typeset_and_their_weight(tmp_path):
+    from docx.shared import Pt
+
+    from dmp_survey.outputs.docx import _add_table
+
+    doc = Document()
+    rows = [
+        ["Question", "n (%)", ""],
+        ["Oui", "", "12%"],
+        ["- a", "3;", " b "],
+        ["Non", "1\t2", "x"],
+        ["- c", "d\ne", ""],
+    ]
+    _add_table(doc, rows, 8, 1, (3.0, 2.0, 2.0), "fr", bold_row=lambda v: not v[0].startswith("- "))
+    doc.save(str(tmp_path / "t.docx"))
+    table = Document(str(tmp_path / "t.docx")).tables[0]
+    for row, values in zip(table.rows, rows, strict=True):
+        bold = not values[0].startswith("- ")
+        for cell, value in zip(row.cells, values, strict=True):
+            assert cell.text == typeset(value, "fr").replace("\r", "\n")
+            (paragraph,) = cell.paragraphs
+            for run in paragraph.runs:
+                assert run.bold is bold and run.font.size == Pt(8)
+
+
+@pytest.mark.parametrize("style", ["Title", "Heading 1", "Heading 2", "Caption", "Normal"])
+def test_styled_paragraphs_are_those_python_docx_writes(style):
+    from lxml import etree
+
+    from dmp_survey.outputs.docx import _StyledParagraphs
+
+    ours, theirs = Document(), Document()
+    styled = _StyledParagraphs(ours)
+    for text in ("Résultats", ""):
+        styled.add(text, style)
+        theirs.add_paragraph(text, style=style)
+    assert etree.tostring(ours.element.body) == etree.tostring(theirs.element.body)

@@ -179,3 +179,22 @@ def test_annex_tables_add_up_for_any_valid_export(people, annex):
         if row.among is None and all(c[row.variable] is not None for c in people):
             # Nobody left out: the row totals are the group sizes themselves.
             assert list(table.sum(axis=1)) == [sum(focal), len(people) - sum(focal)], row.variable
+
+
+# French typesetting returns at once a text holding none of the characters its
+# rules act on (outputs/numbers.py, _TYPESET_TRIGGER): the same result as
+# running every rule, whatever the text.
+_TYPOGRAPHY = st.text(alphabet=st.sampled_from(list(" \u00a0\u202fab1)]_%:;!?«»\n\t")), max_size=24)
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=st.one_of(_TYPOGRAPHY, st.text(max_size=24)))
+def test_typesetting_skips_only_texts_its_rules_leave_alone(text):
+    import re
+    from unittest.mock import patch
+
+    from dmp_survey.outputs import numbers
+
+    quick = numbers.typeset(text, "fr")
+    with patch.object(numbers, "_TYPESET_TRIGGER", re.compile("")):  # every text through every rule
+        assert quick == numbers.typeset(text, "fr")

@@ -94,19 +94,19 @@ def write_csv(
     text cells escaped against formula injection. ``sep``, ``decimal`` and
     ``encoding`` make the other dialects (:mod:`dmp_survey.io.csvdialect`)."""
     out = frame.copy(deep=False)  # columns are replaced, never written into
-    for column in out.columns:
-        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+    for i, (_, values) in enumerate(frame.items()):
+        if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
             # Escape each distinct value once (a text column of 10^6 rows has
             # few distinct answers), then put them back in place.
-            if isinstance(out[column].dtype, pd.CategoricalDtype):
-                categories = [_csv_text(c) for c in out[column].cat.categories]
+            if isinstance(values.dtype, pd.CategoricalDtype):
+                categories = [_csv_text(c) for c in values.cat.categories]
                 if len(set(categories)) == len(categories):
                     # Same codes, escaped categories: no pass over the rows.
-                    out[column] = out[column].cat.rename_categories(categories)
+                    out.isetitem(i, values.cat.rename_categories(categories))
                     continue
-            codes, uniques = pd.factorize(out[column], use_na_sentinel=True)
+            codes, uniques = pd.factorize(values, use_na_sentinel=True)
             escaped = pd.array([_csv_text(u) for u in uniques] + [None], dtype=object)
-            out[column] = pd.Series(escaped[codes], index=out.index, dtype=object)
+            out.isetitem(i, np.asarray(escaped)[codes])
     path.parent.mkdir(parents=True, exist_ok=True)
     options: dict[str, Any] = {
         "index": False,

@@ -62,7 +62,7 @@ def _cell(n: int, total: int, pct: float, with_denominator: bool, lang: str) -> 
     return f"{count} ({numbers.percent(pct, lang)})"
 
 
-def _modern(row: pd.Series, lang: str) -> list[Any]:
+def _modern(row: Mapping[str, Any], lang: str) -> list[Any]:
     odds = ""
     if "odds_ratio" in row and pd.notna(row["odds_ratio"]):
         bounds = numbers.interval(
@@ -199,6 +199,18 @@ def _numeric_line(
 _MEDIAN = {"fr": "médiane [Q1 ; Q3]", "en": "median [Q1; Q3]"}
 
 
+def records_by_variable(table: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
+    """The table's lines as dicts, by question in the table's order.
+
+    A layout reads every cell of every question: reading the frame once and
+    the cells out of plain dicts costs a small part of selecting each
+    question's sub-frame and each line out of it with pandas."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for record in table.to_dict("records"):
+        out.setdefault(str(record["variable"]), []).append(record)
+    return out
+
+
 # (table, comparison, codebook, lang, numeric) -> layout, while write_outputs
 # writes one analysis (see layouts_shared); None: no sharing.
 _SHARED: dict[tuple[int, ...], tuple[tuple[Any, ...], list[list[Any]], set[int]]] | None = None
@@ -280,7 +292,7 @@ def _layout(
         ],
     ]
     bold = {1, 3}
-    by_variable = {str(v): g.set_index("level") for v, g in table.groupby("variable", sort=False)}
+    by_variable = records_by_variable(table)
     for row in comparison.rows:
         if row.numeric:
             assert numeric is not None
@@ -290,8 +302,11 @@ def _layout(
                 )
             )
             continue
-        sub = by_variable[row.variable]
-        first = sub.iloc[0]
+        records = by_variable[row.variable]
+        first = records[0]
+        by_level: dict[Any, dict[str, Any]] = {}
+        for record in records:
+            by_level.setdefault(record["level"], record)
         q = codebook[row.variable]
         label = row.label.get(lang) or row.label["fr"]
         with_den = row.among is not None
@@ -303,7 +318,7 @@ def _layout(
         ]
         levels = list(row.printed_levels)
         if len(levels) == 1:
-            lv = sub.loc[levels[0]]
+            lv = by_level[levels[0]]
             rows.append(
                 [
                     label,
@@ -315,7 +330,7 @@ def _layout(
             continue
         rows.append([label, "", "", *p_cells])
         for code in levels:
-            lv = sub.loc[code]
+            lv = by_level[code]
             rows.append(
                 [
                     f"- {_level_label(row, q, code, lang)}",
@@ -363,7 +378,7 @@ def _groups_layout(
             *modern_headers,
         ],
     ]
-    by_variable = {str(v): g for v, g in table.groupby("variable", sort=False)}
+    by_variable = records_by_variable(table)
     for row in comparison.rows:
         if row.numeric:
             assert numeric is not None
@@ -372,8 +387,8 @@ def _groups_layout(
             cut = len(groups) + 4
             rows.append(cells_of[:cut] + [cells_of[cut + i] for i in _GROUP_MODERN[lang]])
             continue
-        sub = by_variable[row.variable]
-        first = sub.iloc[0]
+        records = by_variable[row.variable]
+        first = records[0]
         q = codebook[row.variable]
         label = row.label.get(lang) or row.label["fr"]
         modern = _modern(first, lang)
@@ -383,7 +398,7 @@ def _groups_layout(
             "",
             *(modern[i] for i in _GROUP_MODERN[lang]),
         ]
-        cells = {(r["level"], r["group"]): r for r in sub.to_dict("records")}
+        cells = {(r["level"], r["group"]): r for r in records}
 
         def line(code: str, cells: dict[Any, Any] = cells, row: Row = row) -> list[str]:
             return [

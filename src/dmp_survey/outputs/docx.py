@@ -78,22 +78,6 @@ def _number(value: float, lang: str) -> str:
     return numbers.decimal(value, lang, 1)
 
 
-def _typeset_document(doc: Any, lang: str) -> None:
-    """French spacing (:func:`numbers.typeset`) in every run of the body and its tables."""
-    if lang == "en":
-        return
-    paragraphs = list(doc.paragraphs)
-    for table in doc.tables:
-        for row in table.rows:
-            for cell in row.cells:
-                paragraphs.extend(cell.paragraphs)
-    for paragraph in paragraphs:
-        for run in paragraph.runs:
-            typeset = numbers.typeset(run.text, lang)
-            if typeset != run.text:
-                run.text = typeset
-
-
 def _descriptive_rows(
     descriptive: pd.DataFrame, codebook: Codebook, lang: str, not_published: str
 ) -> list[list[str]]:
@@ -168,24 +152,24 @@ def _comparison_rows(
     return str(title[0]), out
 
 
-def _set_repeat_header(row: Any) -> None:
+def _set_repeat_header(tr: Any) -> None:
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
-    tr_pr = row._tr.get_or_add_trPr()
+    tr_pr = tr.get_or_add_trPr()
     for tag in ("w:cantSplit", "w:tblHeader"):
         element = OxmlElement(tag)
         element.set(qn("w:val"), "true")
         tr_pr.append(element)
 
 
-def _cant_split(row: Any) -> None:
+def _cant_split(tr: Any) -> None:
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
     element = OxmlElement("w:cantSplit")
     element.set(qn("w:val"), "true")
-    row._tr.get_or_add_trPr().append(element)
+    tr.get_or_add_trPr().append(element)
 
 
 def _add_table(
@@ -194,13 +178,19 @@ def _add_table(
     font_pt: float,
     numeric_from: int,
     widths_cm: Sequence[float],
+    lang: str,
     bold_row: Any = None,
 ) -> Any:
     """A grid table: the first row a bold header repeated on every page;
-    columns from ``numeric_from`` on centred, widths in cm."""
+    columns from ``numeric_from`` on centred, widths in cm; every cell's text
+    typeset for ``lang`` (:func:`numbers.typeset`)."""
+    from copy import deepcopy
+
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml.ns import qn
     from docx.shared import Cm, Pt
+    from docx.table import _Cell
 
     table = doc.add_table(rows=len(rows), cols=len(rows[0]))
     table.style = doc.styles["Table Grid"]
@@ -208,57 +198,115 @@ def _add_table(
     table.autofit = False
     for column, width in zip(table.columns, widths_cm, strict=True):
         column.width = Cm(width)
-    built: dict[tuple[int, bool], Any] = {}
-    for r, (row, values) in enumerate(zip(table.rows, rows, strict=True)):
-        if r == 0:
-            _set_repeat_header(row)
-        else:
-            _cant_split(row)
+    # (width, centred, bold) -> a finished cell (w:tc): what a cell's XML depends on.
+    built: dict[tuple[float, bool, bool], Any] = {}
+    finished: dict[bool, Any] = {}  # bold -> a finished body row (w:tr)
+    tc_tag, run_path = qn("w:tc"), f"{qn('w:p')}/{qn('w:r')}"
+    # python-docx builds each property through generic child lookups (about
+    # a millisecond a cell, seconds a run) and its Row.cells resolves spans
+    # and merges through XPath on every call: the first cell of each width,
+    # alignment and weight is built through python-docx, then the first body
+    # row of each weight; every other cell or row is a copy of that XML (a
+    # table without spans or merges), given its own texts.
+    for r, (tr, values) in enumerate(zip(table._tbl.tr_lst, rows, strict=True)):
         bold = r == 0 or (bold_row is not None and bold_row(values))
-        for c, (cell, value) in enumerate(zip(row.cells, values, strict=True)):
-            # python-docx builds each property through generic child lookups
-            # (about a millisecond a cell, seconds a run): the first cell of
-            # each column and weight is built through it, the others are
-            # copies of its XML given their own text (Run.text, as add_run).
-            key = (c, bold)
+        texts = [numbers.typeset(value, lang) for value in values]
+        if r and bold in finished:
+            copy = deepcopy(finished[bold])
+            tr.getparent().replace(tr, copy)
+            for tc, text in zip(copy.iterchildren(tc_tag), texts, strict=True):
+                _set_run_text(tc.find(run_path), text)
+            continue
+        if r == 0:
+            _set_repeat_header(tr)
+        else:
+            _cant_split(tr)
+        for c, (tc, text) in enumerate(zip(tr.tc_lst, texts, strict=True)):
+            key = (widths_cm[c], c >= numeric_from, bold)
             if key in built:
-                _clone_cell(cell, built[key], value)
+                copy = deepcopy(built[key])
+                tr.replace(tc, copy)
+                _set_run_text(copy.find(run_path), text)
                 continue
+            cell = _Cell(tc, table)
             cell.width = Cm(widths_cm[c])
             paragraph = cell.paragraphs[0]
             paragraph.paragraph_format.space_after = Pt(0)
             paragraph.paragraph_format.space_before = Pt(0)
             if c >= numeric_from:
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            run = paragraph.add_run(value)
+            run = paragraph.add_run(text)
             run.font.size = Pt(font_pt)
             run.bold = bold
-            built[key] = cell._tc
+            built[key] = tc
+        if r:
+            finished[bold] = tr
     return table
 
 
-def _clone_cell(cell: Any, model: Any, value: str) -> None:
-    """Give ``cell`` the properties, paragraph and run of the ``model`` cell
-    (a ``w:tc`` element), with ``value`` as its text."""
-    from copy import deepcopy
+def _set_run_text(r: Any, text: str) -> None:
+    """``r.text = text`` for the ``w:r`` of a copied cell, written by hand.
 
-    from docx.text.run import Run
+    python-docx's setter clears the run (an XPath) and reads the text one
+    character at a time, turning tabs and line breaks into elements of their
+    own; a copied cell's run holds at most one ``w:t`` after its ``w:rPr``,
+    and most texts have neither tab nor break: the ``w:t`` is then written as
+    the setter writes it (the text, ``xml:space="preserve"`` when it has
+    spaces at an end; none for an empty text). Anything else goes through
+    the setter."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
 
-    tc = cell._tc
-    for child in list(tc):
-        tc.remove(child)
-    for child in model:
-        tc.append(deepcopy(child))
-    paragraph = cell.paragraphs[0]
-    Run(paragraph._p.r_lst[0], paragraph).text = value
+    content = [e for e in r if e.tag != qn("w:rPr")]
+    simple = len(content) == 0 or (len(content) == 1 and content[0].tag == qn("w:t"))
+    if not simple or "\t" in text or "\r" in text or "\n" in text:
+        r.text = text
+        return
+    t = content[0] if content else None
+    if not text:
+        if t is not None:
+            r.remove(t)
+        return
+    if t is None:
+        t = OxmlElement("w:t")
+        r.append(t)
+    t.text = text
+    if len(text.strip()) < len(text):
+        t.set(qn("xml:space"), "preserve")
+    else:
+        t.attrib.pop(qn("xml:space"), None)
 
 
-def _note(doc: Any, text: str) -> None:
+class _StyledParagraphs:
+    """``doc.add_paragraph(text, style=name)`` (and ``add_heading``, which
+    calls it with "Title" or "Heading n") with each style's id looked up once.
+
+    python-docx looks a style up by name among every style of the document,
+    then compares it with the default paragraph style, on each paragraph
+    (about 1.5 ms each): done once per style here, and the paragraph given
+    the id python-docx would give it (None for the default style), set on its
+    XML as python-docx's ``Paragraph.style`` sets it."""
+
+    def __init__(self, doc: Any) -> None:
+        self._doc = doc
+        self._ids: dict[str, str | None] = {}
+
+    def add(self, text: str, style: str) -> Any:
+        if style not in self._ids:
+            found = self._doc.styles[style]
+            default = self._doc.styles.default(found.type)
+            self._ids[style] = None if found == default else found.style_id
+        paragraph = self._doc.add_paragraph(text)
+        paragraph._p.style = self._ids[style]
+        return paragraph
+
+
+def _note(doc: Any, text: str, lang: str) -> None:
     from docx.shared import Pt
 
     paragraph = doc.add_paragraph()
     paragraph.paragraph_format.space_before = Pt(3)
-    run = paragraph.add_run(text)
+    run = paragraph.add_run(numbers.typeset(text, lang))
     run.italic = True
     run.font.size = Pt(9)
 
@@ -318,6 +366,11 @@ def write_docx(
     from docx.shared import Cm, Pt
 
     t = _T[lang]
+
+    def typeset(text: str) -> str:
+        # French spacing in every run of the document, set as the run is written.
+        return numbers.typeset(text, lang)
+
     source = study.texts.source_name(lang)
     not_published = t["not_published"] if reconstructed else t["not_published_real"].format(source=source)
     doc = Document()
@@ -328,21 +381,22 @@ def write_docx(
         setattr(section, side, Cm(2.5))
 
     title = study.texts.get("title", lang)
-    doc.add_heading(title, level=0)
-    doc.add_paragraph(t["respondents"].format(n=n_respondents))
+    styled = _StyledParagraphs(doc)
+    styled.add(typeset(title), "Title")
+    doc.add_paragraph(typeset(t["respondents"].format(n=n_respondents)))
     notice = study.texts.get("reconstructed_notice", lang)
     if reconstructed and notice:
         paragraph = doc.add_paragraph()
-        paragraph.add_run(" ".join(notice.split()).replace("**", "").replace("`", "")).bold = True
+        paragraph.add_run(typeset(" ".join(notice.split()).replace("**", "").replace("`", ""))).bold = True
 
-    doc.add_heading(t["descriptive"], level=1)
+    styled.add(typeset(t["descriptive"]), "Heading 1")
     header = [t["question"], t["answer"], t["n"], t["denominator"], t["percent"]]
     rows = [header, *_descriptive_rows(descriptive, codebook, lang, not_published)]
-    _add_table(doc, rows, 9, 2, (5.6, 5.1, 1.4, 2.7, 1.2))
-    _note(doc, t["descriptive_note"])
+    _add_table(doc, rows, 9, 2, (5.6, 5.1, 1.4, 2.7, 1.2), lang)
+    _note(doc, t["descriptive_note"], lang)
 
     if figures:
-        doc.add_heading(t["figures"], level=1)
+        styled.add(typeset(t["figures"]), "Heading 1")
         by_number = {f.number: f for f in plan.figures}
         for number, png in figures:
             fig = by_number[number]
@@ -350,31 +404,32 @@ def write_docx(
             picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
             picture.paragraph_format.keep_with_next = True
             picture.add_run().add_picture(str(png), width=Cm(15))
-            caption = doc.add_paragraph(style="Caption")
+            caption = styled.add("", "Caption")
             caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            caption.add_run(fig.title(lang))
+            caption.add_run(typeset(fig.title(lang)))
             if fig.variable in codebook and not codebook[fig.variable].published:
-                caption.add_run(f" ({not_published})").italic = True
+                caption.add_run(typeset(f" ({not_published})")).italic = True
             if fig.note:
-                caption.add_run(f" {fig.note_text(lang)}").font.size = Pt(8)
+                caption.add_run(typeset(f" {fig.note_text(lang)}")).font.size = Pt(8)
 
     if plan.comparisons:
         # Comparisons are wide: a landscape section of their own.
         section = doc.add_section(WD_SECTION.NEW_PAGE)
         _landscape(section)
-        doc.add_heading(t["comparisons"], level=1)
+        styled.add(typeset(t["comparisons"]), "Heading 1")
         for comparison in plan.comparisons:
             table = tables[comparison.id]
             numeric = (numeric_tables or {}).get(comparison.id)
             heading, rows = _comparison_rows(table, comparison, codebook, lang, numeric)
-            doc.add_heading(heading, level=2).paragraph_format.keep_with_next = True
+            styled.add(typeset(heading), "Heading 2").paragraph_format.keep_with_next = True
             # A4 landscape less its margins: a wide first column, the others shared.
             rest = (29.7 - 5.0 - 4.2) / (len(rows[0]) - 1)
             widths = (4.2, *([rest] * (len(rows[0]) - 1)))
-            _add_table(doc, rows, 7.5, 1, widths, bold_row=lambda values: not values[0].startswith("- "))
-            _note(doc, _tests_note(table, comparison, plan, tables, numeric, lang))
+            _add_table(
+                doc, rows, 7.5, 1, widths, lang, bold_row=lambda values: not values[0].startswith("- ")
+            )
+            _note(doc, _tests_note(table, comparison, plan, tables, numeric, lang), lang)
 
-    _typeset_document(doc, lang)
     core = doc.core_properties
     fixed = dt.datetime(*FIXED_TIMESTAMP)
     core.author = core.last_modified_by = "dmp-survey"

@@ -143,6 +143,9 @@ _BARE_PERCENT = re.compile(r"(?<=\d)%")
 
 
 _QUOTED = re.compile(r"(«[^«»]*»)")
+# typeset changes nothing in a text without one of these (every rule above
+# needs one): most texts of an output, returned after a single search.
+_TYPESET_TRIGGER = re.compile("[%:;!?«]")
 
 
 def _spacing(text: str) -> str:
@@ -158,7 +161,7 @@ def typeset(text: str, lang: str) -> str:
     a quotation: only its inner spaces are fixed, its words are left as
     printed. English text is returned as is. A colon typed without a space is
     left alone (times, "http:")."""
-    if lang == "en" or not text:
+    if lang == "en" or not text or not _TYPESET_TRIGGER.search(text):
         return text
     parts = _QUOTED.split(text)
     for i, part in enumerate(parts):

@@ -25,11 +25,11 @@ from typing import Any
 
 import pandas as pd
 
-from ..io.writers import write_xlsx_sheets
+from ..io.writers import set_style, write_xlsx_sheets
 from ..study.codebook import Codebook
 from ..study.plan import AnalysisPlan, Comparison, group_levels
 from . import numbers
-from .annex import SHORT_TESTS, _level_label, _sheet_name, family_note
+from .annex import SHORT_TESTS, _level_label, _sheet_name, family_note, records_by_variable
 
 __all__ = ["COLUMN_KINDS", "write_workbook"]
 
@@ -396,12 +396,21 @@ def _comparison_sheet(
         sheet.add("pct", f"{label} %", "percent", 11, m["group_pct"].format(group=label))
     with_odds = comparison.kind != "all_groups"
     _modern_columns(sheet, lang, with_odds)
-    by_variable = {str(v): g for v, g in table.groupby("variable", sort=False)}
+    # The table's lines read once, by question, then by answer (and by answer
+    # and group) rather than filtered out of the table for each cell; the
+    # first line of each, as a filter's first hit.
+    by_variable = records_by_variable(table)
     for row in comparison.rows:
         if row.numeric or row.variable not in by_variable:
             continue
-        sub = by_variable[row.variable]
-        first = sub.iloc[0].to_dict()
+        records = by_variable[row.variable]
+        first = records[0]
+        by_level: dict[Any, dict[str, Any]] = {}
+        by_group: dict[tuple[Any, Any], dict[str, Any]] = {}
+        for record in records:
+            by_level.setdefault(record["level"], record)
+            if comparison.kind == "all_groups":
+                by_group.setdefault((record["level"], record["group"]), record)
         q = codebook[row.variable]
         label = row.label.get(lang) or row.label["fr"]
         modern = _modern_cells(first, lang, with_odds)
@@ -410,15 +419,14 @@ def _comparison_sheet(
             cells: list[Any] = [label, answer]
             if comparison.kind == "all_groups":
                 for g, _ in groups:
-                    hit = sub[(sub["level"] == code) & (sub["group"] == g)]
-                    r = hit.iloc[0] if len(hit) else None
+                    r = by_group.get((code, g))
                     cells += (
                         [None, None, None]
                         if r is None
                         else [_count(r["n"]), _count(r["denominator"]), _fraction(r["percent"])]
                     )
             else:
-                lv = sub[sub["level"] == code].iloc[0]
+                lv = by_level[code]
                 cells += [
                     _count(lv["n_focal"]),
                     _count(lv["n_focal_total"]),
@@ -429,12 +437,12 @@ def _comparison_sheet(
                 ]
             sheet.rows.append(cells + modern)
         if comparison.kind == "all_groups":
-            missing = sub[sub["level"] == "(missing)"]
-            if len(missing) and missing["n"].sum() > 0:
+            missing = [r["n"] for r in records if r["level"] == "(missing)"]
+            if sum(n for n in missing if pd.notna(n)) > 0:
                 cells = [label, t["not_answered"]]
                 for g, _ in groups:
-                    hit = missing[missing["group"] == g]
-                    cells += [_count(hit["n"].iloc[0]) if len(hit) else 0, None, None]
+                    hit = by_group.get(("(missing)", g))
+                    cells += [_count(hit["n"]) if hit is not None else 0, None, None]
                 sheet.rows.append(cells + [None] * (len(sheet.header) - len(cells)))
     sheet.notes.append(family_note(comparison, plan, tables, lang))
     return sheet
@@ -512,27 +520,35 @@ def _format(sheets: Mapping[str, tuple[_Sheet, int]], lang: str) -> Any:
 
     formats = dict(numbers.XLSX_FORMATS[lang])
     formats["decimal2"] = "0.00"
+    # One object per style, each set through set_style: openpyxl compares a
+    # style with every style of the workbook on each assignment.
+    styles: dict[Any, Any] = {}
+    title_font = Font(name="Calibri", bold=True, size=12)
+    header_font = Font(name="Calibri", bold=True)
+    # Numbers' headers aligned with their numbers, on the right.
+    header_text = Alignment(wrap_text=True, vertical="bottom", horizontal=None)
+    header_number = Alignment(wrap_text=True, vertical="bottom", horizontal="right")
+    text = {wrap: Alignment(vertical="top", wrap_text=wrap) for wrap in (False, True)}
+    number = Alignment(vertical="top", horizontal="right")
 
     def apply(ws: Any, name: str) -> None:
         sheet, header_row = sheets[name]
-        ws.cell(1, 1).font = Font(name="Calibri", bold=True, size=12)
+        set_style(ws.cell(1, 1), "font", title_font, styles)
         last = header_row + len(sheet.rows)
         for c, kind in enumerate(sheet.kinds, start=1):
             letter = get_column_letter(c)
             ws.column_dimensions[letter].width = sheet.widths[c - 1]
             head = ws.cell(header_row, c)
-            head.font = Font(name="Calibri", bold=True)
-            # Numbers' headers aligned with their numbers, on the right.
-            head.alignment = Alignment(
-                wrap_text=True, vertical="bottom", horizontal=None if kind is None else "right"
-            )
+            set_style(head, "font", header_font, styles)
+            set_style(head, "alignment", header_text if kind is None else header_number, styles)
             if kind is None:
+                alignment = text[sheet.widths[c - 1] >= 60]
                 for r in range(header_row + 1, last + 1):
-                    ws.cell(r, c).alignment = Alignment(vertical="top", wrap_text=sheet.widths[c - 1] >= 60)
+                    set_style(ws.cell(r, c), "alignment", alignment, styles)
                 continue
             for r in range(header_row + 1, last + 1):
                 cell = ws.cell(r, c)
-                cell.alignment = Alignment(vertical="top", horizontal="right")
+                set_style(cell, "alignment", number, styles)
                 if isinstance(cell.value, int | float) and not isinstance(cell.value, bool):
                     cell.number_format = formats[kind]
         # Spreadsheets do not grow a row for wrapped text they did not lay out:

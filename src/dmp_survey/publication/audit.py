@@ -21,7 +21,9 @@ disagreement with the data.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -197,7 +199,13 @@ def _study_text(row: object, column: str, lang: str) -> str:
     return str(getattr(row, f"{column}_{lang}", "") or getattr(row, column) or "")
 
 
-def _reason(checked: pd.Series, lang: str) -> str:
+def _checked_by_row(check: PValueCheck) -> dict[tuple[int, str], dict[str, Any]]:
+    """The check's line of each (annex, variable), as a dict: looked up once
+    per cited p-value (a MultiIndex ``.loc`` each cost more than the rest)."""
+    return {(int(r["annex"]), str(r["variable"])): r for r in check.frame.to_dict("records")}
+
+
+def _reason(checked: Mapping[str, Any], lang: str) -> str:
     """Why a listed p-value cannot be reproduced, in ``lang`` when the study says it."""
     return str(checked.get(f"reason_{lang}") or checked["reason"] or "")
 
@@ -216,10 +224,16 @@ def _annex_rows(
     t = _TEXTS[lang]
     plan = annex_view(plan)
     cells = published.annex_cells
-    self_checks = percent_checks(published, plan).set_index(["annex", "variable", "level", "column"])[
-        "status"
-    ]
-    checked = check.frame.set_index(["annex", "variable"])
+    # Looked up once per cell: plain dicts rather than a MultiIndex lookup each.
+    percents = percent_checks(published, plan)
+    self_checks = dict(
+        zip(
+            zip(percents["annex"], percents["variable"], percents["level"], percents["column"], strict=True),
+            percents["status"],
+            strict=True,
+        )
+    )
+    checked = _checked_by_row(check)
     headers = published.annex_groups.set_index(["annex", "column"])
     cell_index = {
         number: {(r["variable"], r["level"]): r for r in table.to_dict("records")}
@@ -238,7 +252,7 @@ def _annex_rows(
             "variable": r.variable,
         }
         if r.quantity == "p_value":
-            c = checked.loc[(int(r.annex), r.variable)]
+            c = checked[(int(r.annex), r.variable)]
             status = "match" if c["status"] in ("match", "unexpected_match") else "mismatch"
             note = _reason(c, lang) or (t["inferred"] if c["counts"] == "inferred" else "")
             records.append(
@@ -339,7 +353,7 @@ def _text_rows(
     frame = coded.frame
     text = published.text_numbers
     printed_by_id = dict(zip(text["id"], text["printed"], strict=True))
-    checked = check.frame.set_index(["annex", "variable"])
+    checked = _checked_by_row(check)
     records: list[dict[str, object]] = []
     stamps = frame["timestamp"].dropna() if "timestamp" in frame else pd.Series(dtype="datetime64[ns]")
     crosstabs = _Crosstabs(frame, codebook, plan.group_variable, published.populations)
@@ -370,7 +384,7 @@ def _text_rows(
             else:
                 note = t["no_dates"] if not len(stamps) else t["no_year"]
         elif r.quantity == "p_value":
-            c = checked.loc[(int(r.annex), r.variable)]
+            c = checked[(int(r.annex), r.variable)]
             recomputed = numbers.decimal(float(c["recomputed"]), lang, 4)
             status = compare_printed(r.printed, float(c["recomputed"]))
             if status == "rounding":

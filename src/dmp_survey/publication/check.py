@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -160,10 +161,16 @@ def pvalue_check(
         )
     }
     records = []
+    # Each table's first line per question, read once (a boolean filter of the
+    # frame per published p-value cost most of the check).
+    first_lines: dict[int, dict[Any, dict[str, Any]]] = {}
     for r in published.pvalues().itertuples():
         annex, variable = int(r.annex), r.variable
-        rows = tables[annex]
-        row = rows[rows["variable"] == variable].iloc[0]
+        if annex not in first_lines:
+            first_lines[annex] = {}
+            for line in tables[annex].to_dict("records"):
+                first_lines[annex].setdefault(line["variable"], line)
+        row = first_lines[annex][variable]
         verdict = compare_printed(r.printed, float(row["p_value"]))
         matched = verdict == "match"
         key = (annex, variable)

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -370,11 +371,24 @@ def percent_checks(published: Published, plan: AnalysisPlan | AnnexView) -> pd.D
     cells = published.annex_cells
     header = published.annex_groups.set_index(["annex", "column"])["printed"].astype(int)
     records = []
-    key = ["annex", "variable", "level", "column"]
-    for (annex, variable, level, column), cell in cells[cells["quantity"] != "p_value"].groupby(
-        key, sort=False
+    # Each cell's printed quantities, grouped in one pass in order of first
+    # appearance (what groupby(sort=False) gives, rows with a missing key left
+    # out as it leaves them; a sub-frame per cell cost most of the check).
+    by_cell: dict[tuple[Any, ...], dict[str, Any]] = {}
+    lines = cells[cells["quantity"] != "p_value"]
+    for annex, variable, level, column, quantity, printed in zip(
+        lines["annex"],
+        lines["variable"],
+        lines["level"],
+        lines["column"],
+        lines["quantity"],
+        lines["printed"],
+        strict=True,
     ):
-        quantities = dict(zip(cell["quantity"], cell["printed"], strict=True))
+        key = (annex, variable, level, column)
+        if not any(pd.isna(k) for k in key):
+            by_cell.setdefault(key, {})[quantity] = printed
+    for (annex, variable, level, column), quantities in by_cell.items():
         if "percent" not in quantities or "count" not in quantities:
             continue
         count = int(quantities["count"])
