@@ -114,3 +114,6 @@ def test_large_frames_written_by_arrow_have_pandas_bytes(tmp_path, monkeypatch, 
     monkeypatch.setattr(writers, "_BLOCK_VALUES", 64)  # blocks of one and of several columns
     writers.write_csv(tmp_path / "arrow.csv", frame, **CSV_DIALECTS[dialect])
     assert (tmp_path / "arrow.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
+    # A categorical's formula-looking values are escaped like text.
+    assert b"'=2+2" in (tmp_path / "pandas.csv").read_bytes()
+    assert b"'=1+1" in (tmp_path / "pandas.csv").read_bytes()

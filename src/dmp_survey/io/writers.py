@@ -95,7 +95,7 @@ def write_csv(
     ``encoding`` make the other dialects (:mod:`dmp_survey.io.csvdialect`)."""
     out = frame.copy(deep=False)  # columns are replaced, never written into
     for i, (_, values) in enumerate(frame.items()):
-        if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
+        if values.dtype == object or pd.api.types.is_string_dtype(values):  # categoricals of text too
             # Escape each distinct value once (a text column of 10^6 rows has
             # few distinct answers), then put them back in place.
             if isinstance(values.dtype, pd.CategoricalDtype):
