@@ -75,7 +75,7 @@ HOOKS = [
     ("dmp_survey.pipeline", "_processed_responses", "responses"),
     ("dmp_survey.io.writers", "write_parquet", "responses"),
     ("dmp_survey.pipeline", "_write_report", "report"),
-    ("dmp_survey.outputs.annex", "write_comparisons_xlsx", "workbook"),
+    ("dmp_survey.outputs.workbook", "write_workbook", "workbook"),
     ("dmp_survey.outputs.annex", "write_comparisons_markdown", "markdown"),
     ("dmp_survey.pipeline", "_write_docx", "docx"),
     ("dmp_survey.pipeline", "run", "other"),
