@@ -218,7 +218,7 @@ def analyse(inputs: Inputs, described: Callable[[Described], None] | None = None
     # The raw answers are not needed once coded (only the export's headers,
     # warnings and provenance are): their rows are let go, which halves the
     # memory of a run on a large export.
-    raw = dataclasses.replace(raw, frame=raw.frame.iloc[:0])
+    raw = dataclasses.replace(raw, frame=raw.frame.iloc[:0].copy())  # a copy: a slice keeps the rows alive
     descriptive, numeric, bins = describe(coded), describe_numeric(coded), histogram_bins(coded)
     if described is not None:
         described(Described(descriptive, numeric, bins, raw.reconstructed))
