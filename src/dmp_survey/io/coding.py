@@ -25,6 +25,7 @@ from ..errors import clip
 from ..study.codebook import Codebook, Condition, DerivedVariable, Question, QuestionType, option_column
 from ..text import closest, normalise_label
 from .ingest import TIMESTAMP, RawExport
+from .writers import distinct_codes
 
 __all__ = [
     "RESPONDENT",
@@ -163,17 +164,9 @@ def _decode_value(question: Question, value: Any, keys: Mapping[str, str]) -> st
     raise ValueError(f"unknown answer '{clip(text)}'; expected one of {expected}{return_hint}")
 
 
-def _distinct(column: pd.Series) -> tuple[np.ndarray, Any]:
-    """``(positions, uniques)`` as :func:`pandas.factorize` gives them; a
-    categorical's own codes and categories (no hashing of its rows)."""
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        return column.cat.codes.to_numpy(), column.cat.categories
-    return pd.factorize(column, use_na_sentinel=True)
-
-
 def _code_column(raw: RawExport, question: Question) -> pd.Categorical:
     column = raw.frame[question.id]
-    positions, uniques = _distinct(column)
+    positions, uniques = distinct_codes(column)
     keys = question.label_keys()
     category_index = {code: i for i, code in enumerate(question.codes)}
     lookup = np.full(len(uniques) + 1, -1, dtype=np.int16)  # last slot: factorize's NA
@@ -271,7 +264,7 @@ def _multiple_columns(raw: RawExport, question: Question) -> dict[str, pd.Catego
                 continue
             column = raw.frame[column_id]
             labels = {normalise_label(a.fr), normalise_label(a.en), normalise_label(a.code)}
-            positions, uniques = _distinct(column)
+            positions, uniques = distinct_codes(column)
             lookup = np.zeros(len(uniques) + 1, dtype=bool)
             for u, value in enumerate(uniques):
                 if _is_blank(value):
@@ -292,7 +285,7 @@ def _multiple_columns(raw: RawExport, question: Question) -> dict[str, pd.Catego
     elif question.id in raw.frame:
         column = raw.frame[question.id]
         keys = question.label_keys()
-        positions, uniques = _distinct(column)
+        positions, uniques = distinct_codes(column)
         for u, value in enumerate(uniques):
             if _is_blank(value):
                 continue
@@ -535,13 +528,11 @@ def _duplicated_rows(frame: pd.DataFrame) -> int:
     size = 1
     for name in frame.columns:
         column = frame[name]
-        if isinstance(column.dtype, pd.CategoricalDtype):
-            codes, card = column.cat.codes.to_numpy().astype(np.int64) + 1, len(column.cat.categories) + 1
-        elif pd.api.types.is_datetime64_dtype(column.dtype):
+        if pd.api.types.is_datetime64_dtype(column.dtype):
             codes, card = _renumber(column.to_numpy().view(np.int64))
         else:
-            factorised, uniques = pd.factorize(column, use_na_sentinel=True)
-            codes, card = factorised.astype(np.int64) + 1, len(uniques) + 1  # missing: -1 -> 0
+            positions, uniques = distinct_codes(column)
+            codes, card = positions.astype(np.int64) + 1, len(uniques) + 1  # missing: -1 -> 0
         if size * card >= 2**62:
             key, size = _renumber(key)
         key = key * card + codes
