@@ -711,12 +711,16 @@ def _untitled(fig: MplFigure) -> np.ndarray:
 
 def _lay_out(fig: MplFigure) -> None:
     """Run the figure's constrained layout once, then fix it: every file is
-    drawn with the same layout. Saving with the layout engine on would draw
-    the whole figure once more just to lay it out."""
+    drawn with the same layout. Saving with a layout engine set would draw
+    the whole figure once more just to lay it out, and so would saving with
+    the placeholder engine that ``set_layout_engine("none")`` leaves: the
+    engine is removed (``None``, with the rcParams that would otherwise pick
+    one for it switched off meanwhile)."""
     engine = fig.get_layout_engine()
     if engine is not None:
         engine.execute(fig)
-    fig.set_layout_engine("none")
+    with matplotlib.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
+        fig.set_layout_engine(None)
 
 
 def save_figure(
@@ -741,7 +745,10 @@ def save_figure(
     paths = [png_path, svg_path] + [p for p in (pdf_path, word_path) if p is not None]
     for path in paths:
         path.parent.mkdir(parents=True, exist_ok=True)
-    with _style({"svg.hashsalt": f"dmp-survey-figure-{number}"}):
+    # Without the layout rcParam, saving leaves the figure without a layout
+    # engine (savefig resets the engine on the way out, and None would mean
+    # the rcParam's constrained layout again, run once more at 72 dpi).
+    with _style({"svg.hashsalt": f"dmp-survey-figure-{number}", "figure.constrained_layout.use": False}):
         canvas = FigureCanvasAgg(fig)
         _lay_out(fig)
         canvas.draw()
