@@ -54,6 +54,7 @@ import importlib  # noqa: E402
 import json  # noqa: E402
 import resource  # noqa: E402
 import sys  # noqa: E402
+import threading  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
@@ -74,6 +75,8 @@ HOOKS = [
     ("dmp_survey.pipeline", "write_outputs", "writing"),
     ("dmp_survey.pipeline", "_processed_responses", "responses"),
     ("dmp_survey.io.writers", "write_parquet", "responses"),
+    ("dmp_survey.io.writers", "write_csv", "csv"),
+    ("dmp_survey.pipeline", "_write_manifest", "manifest"),
     ("dmp_survey.pipeline", "_write_report", "report"),
     ("dmp_survey.outputs.workbook", "write_workbook", "workbook"),
     ("dmp_survey.outputs.annex", "write_comparisons_markdown", "markdown"),
@@ -92,6 +95,8 @@ MODULES = (
     "dmp_survey.publication.check",
     "dmp_survey.publication.audit",
     "dmp_survey.outputs.figures",
+    "dmp_survey.outputs.figure_jobs",
+    "dmp_survey.outputs.workbook",
     "dmp_survey.outputs.annex",
     "dmp_survey.io.writers",
     "dmp_survey.outputs.report",
@@ -157,6 +162,8 @@ class Recorder:
     def wrap(self, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(fn)
         def timed(*args: Any, **kwargs: Any) -> Any:
+            if threading.current_thread() is not threading.main_thread():
+                return fn(*args, **kwargs)  # a stage run in a thread is part of its caller's
             self.enter(name)
             try:
                 return fn(*args, **kwargs)

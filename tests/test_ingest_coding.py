@@ -317,3 +317,23 @@ def test_duplicated_rows_counts_like_pandas():
                 )
         frame = pd.DataFrame(columns)
         assert _duplicated_rows(frame) == int(frame.duplicated().sum())
+
+
+def test_blank_mask_on_arrow_text_is_pandas_strip():
+    # The Arrow path of _blank_mask (no stripped copy of the column) finds
+    # blank exactly what ``str.strip() == ""`` finds on the same dtype, for
+    # every character below U+3100 alone, doubled, after a space and before
+    # a letter, and for the other Unicode spaces.
+    import numpy as np
+
+    from dmp_survey.io.coding import _blank_mask
+
+    chars = [chr(c) for c in range(0x3100) if not 0xD800 <= c <= 0xDFFF]
+    chars += ["\u3000", "\ufeff", "\u200b", "\u2028", "\u2029", "\u205f", "\u180e"]
+    values = [v for c in chars for v in (c, c * 2, " " + c, c + "a")] + ["", None, "  ", "a"]
+    column = pd.Series(values, dtype=pd.StringDtype("pyarrow"))
+    expected = (column.isna() | column.str.strip().eq("")).fillna(True).to_numpy(dtype=bool)
+    got = _blank_mask(column)
+    assert got.dtype == bool
+    assert expected.sum() > 20  # spaces of several kinds
+    np.testing.assert_array_equal(got, expected)

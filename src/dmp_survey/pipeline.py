@@ -25,6 +25,7 @@ from .config import DEFAULT_STUDY, OutputPaths
 from .io.coding import CodedResponses
 from .io.ingest import RawExport
 from .io.validation import load_responses
+from .memory import release
 from .publication.check import PValueCheck, load_expected_mismatches, pvalue_check
 from .publication.published import Published, Split, annex_view, published_counts, unprinted_splits
 from .stats.counts import count_by_group
@@ -219,10 +220,15 @@ def analyse(inputs: Inputs, described: Callable[[Described], None] | None = None
     # warnings and provenance are): their rows are let go, which halves the
     # memory of a run on a large export.
     raw = dataclasses.replace(raw, frame=raw.frame.iloc[:0].copy())  # a copy: a slice keeps the rows alive
+    # Each large stage's freed memory goes back to the system before the next
+    # (dmp_survey.memory: 1.67 -> 0.71 GB held after coding 10^7 respondents).
+    release()
     descriptive, numeric, bins = describe(coded), describe_numeric(coded), histogram_bins(coded)
+    release()
     if described is not None:
         described(Described(descriptive, numeric, bins, raw.reconstructed))
     tables, numeric_tables, pairwise = comparison_tables(coded, inputs.plan, inputs.codebook)
+    release()
     check = audit_frame = None
     if inputs.published is not None:
         from .publication.audit import audit
@@ -242,6 +248,7 @@ def analyse(inputs: Inputs, described: Callable[[Described], None] | None = None
             raw.reconstructed,
             inputs.lang,
         )
+        release()
     return Analysis(
         inputs=inputs,
         raw=raw,
@@ -346,13 +353,20 @@ def write_outputs(
     try:
         responses = _processed_responses(analysis.coded)
         notice = _notice(analysis)
-        stage(
-            "responses",
-            lambda: [
-                write_parquet(paths.responses_parquet, responses),
-                write_csv(paths.responses_csv, responses),
-            ],
-        )
+
+        def write_responses() -> list[Path]:
+            # Parquet in a thread while the CSV is written: pyarrow lets go of
+            # the GIL while it encodes, and each file takes seconds at 10^7
+            # respondents (8 and 9 s on 2 cores, 10 s together).
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(1, thread_name_prefix="dmp-survey-parquet") as pool:
+                parquet = pool.submit(write_parquet, paths.responses_parquet, responses)
+                csv = write_csv(paths.responses_csv, responses)
+                return [parquet.result(), csv]
+
+        stage("responses", write_responses)
+        release()
         stage(
             "comparisons",
             lambda: (

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..memory import release
 from ..study.codebook import Codebook
 from .coding import CodedResponses, code_export
 from .ingest import RawExport, read_export
@@ -50,6 +51,7 @@ def load_responses(
 ) -> tuple[RawExport, CodedResponses]:
     """Ingest then code an export (the first two stages of every command)."""
     raw = read_export(path, codebook, sheet=sheet)
+    release()  # what reading built and let go (see dmp_survey.memory)
     return raw, code_export(raw, codebook)
 
 

@@ -101,8 +101,13 @@ def write_csv(
             if isinstance(values.dtype, pd.CategoricalDtype):
                 categories = [_csv_text(c) for c in values.cat.categories]
                 if len(set(categories)) == len(categories):
-                    # Same codes, escaped categories: no pass over the rows.
-                    out.isetitem(i, values.cat.rename_categories(categories))
+                    # The same codes (not a copy of them, which
+                    # ``rename_categories`` would make), escaped categories:
+                    # no pass over the rows.
+                    dtype = pd.CategoricalDtype(categories, ordered=values.cat.ordered)
+                    codes = distinct_codes(values)[0]
+                    escaped = pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
+                    out.isetitem(i, pd.Series(escaped, index=out.index, copy=False))
                     continue
             codes, uniques = pd.factorize(values, use_na_sentinel=True)
             escaped = pd.array([_csv_text(u) for u in uniques] + [None], dtype=object)
@@ -132,9 +137,12 @@ _CHUNK_ROWS = 200_000
 def distinct_codes(column: pd.Series) -> tuple[np.ndarray, Any]:
     """``(codes, uniques)`` as :func:`pandas.factorize` gives them (code -1:
     missing); a categorical's own codes and categories, without hashing its
-    rows (the coding stage and the CSV writer on 10^6 answers)."""
+    rows (the coding stage and the CSV writer on 10^6 answers). A
+    categorical's codes are its own array, read-only, not a copy
+    (``Series.cat.codes`` copies them)."""
     if isinstance(column.dtype, pd.CategoricalDtype):
-        return column.cat.codes.to_numpy(), column.cat.categories
+        categorical: pd.Categorical = column.array
+        return categorical.codes, categorical.categories
     return pd.factorize(column, use_na_sentinel=True)
 
 

@@ -147,16 +147,27 @@ def _conditional_large(t: np.ndarray, confidence_level: float) -> tuple[float, f
     x = int(t[0, 0])
     m, n, k = int(t[:, 0].sum()), int(t[:, 1].sum()), int(t[0].sum())
     lo, hi = max(0, k - n), min(k, m)
+    # Two arrays the size of the support are kept (up to 10^7 values at 10^7
+    # respondents), the others computed in place: the same values as
+    # ``log(m - s) + log(k - s) - log(s + 1) - log(n - k + s + 1)``.
     s = np.arange(lo, hi, dtype=np.float64)
     # log P(s + 1) - log P(s) of the central hypergeometric, s = lo .. hi-1
-    step = np.log(m - s) + np.log(k - s) - np.log(s + 1.0) - np.log(n - k + s + 1.0)
-    logdc = np.concatenate(([0.0], np.cumsum(step)))
-    neg_step = -step  # increasing
-    support = np.arange(lo, hi + 1, dtype=np.float64)
+    step = np.log(m - s)
+    step += np.log(k - s)
+    step -= np.log(s + 1.0)
+    step -= np.log(n - k + s + 1.0)
+    del s
+    logdc = np.empty(len(step) + 1)
+    logdc[0] = 0.0
+    np.cumsum(step, out=logdc[1:])
+    # The closures below read the arrays from this list, emptied at the end.
+    arrays = [logdc, np.negative(step, out=step)]  # log P(s) - log P(lo); its steps negated, increasing
+    del step, logdc
     last = hi - lo
     xi = x - lo
 
     def dnhyper(psi: float) -> tuple[int, np.ndarray]:
+        logdc, neg_step = arrays
         log_psi = math.log(psi)
         # mode: the number of steps still rising, log ratio + log(psi) > 0
         mode = int(np.searchsorted(neg_step, log_psi, side="left"))
@@ -173,7 +184,7 @@ def _conditional_large(t: np.ndarray, confidence_level: float) -> tuple[float, f
 
     def mean(psi: float) -> float:
         first, p = dnhyper(psi)
-        return float(support[first : first + len(p)] @ p)
+        return float(np.arange(lo + first, lo + first + len(p), dtype=np.float64) @ p)
 
     def upper_tail(psi: float) -> float:  # P(X >= x)
         first, p = dnhyper(psi)
@@ -209,4 +220,9 @@ def _conditional_large(t: np.ndarray, confidence_level: float) -> tuple[float, f
         estimate = solve(lambda psi: mean(psi) - x)
     low = 0.0 if x == lo else solve(lambda psi: upper_tail(psi) - alpha)
     high = math.inf if x == hi else solve(lambda psi: alpha - lower_tail(psi))
+    # SciPy's root finder keeps each function it was given in a reference
+    # cycle (a wrapper that refers to itself), freed only by the cyclic
+    # garbage collector: the closures above would keep both arrays alive
+    # until then, 29 tables' worth on a large run. Let go here.
+    arrays.clear()
     return estimate, low, high
