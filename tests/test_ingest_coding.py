@@ -337,3 +337,57 @@ def test_blank_mask_on_arrow_text_is_pandas_strip():
     assert got.dtype == bool
     assert expected.sum() > 20  # spaces of several kinds
     np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize(
+    ("sep", "encoding", "newline"),
+    [(",", "utf-8", "\n"), (";", "utf-8-sig", "\r\n"), ("\t", "cp1252", "\r\n"), (";", "cp1252", "\n")],
+)
+def test_csv_read_by_arrow_is_the_frame_pandas_reads(tmp_path, codebook, monkeypatch, sep, encoding, newline):
+    # pyarrow's reader (the fast path) gives exactly the frame of the pandas
+    # reader it replaces (the path every refused file still takes): same
+    # texts, dtype, row numbers; blank lines, spaced blanks, quotes, a line
+    # break and the separator inside quoted answers included.
+    import csv
+
+    from dmp_survey.io import ingest
+
+    headers, rows, _ = form_export(codebook, n=50, seed=13)
+    rows[3][1] = "   "  # a spaced blank answer
+    rows[5] = ["" for _ in rows[5]]  # an empty row (dropped, its number kept)
+    rows[7][-1] = f'a "quoted"{sep} answer\non two lines'
+    path = tmp_path / "export.csv"
+    with path.open("w", encoding=encoding, newline="") as fh:
+        w = csv.writer(fh, delimiter=sep, lineterminator=newline)
+        w.writerow(headers)
+        for i, row in enumerate(rows):
+            w.writerow(["" if v is None else v for v in row])
+            if i == 10:
+                fh.write(newline)  # an empty line
+    calls = []
+    real = ingest._read_csv_arrow
+    monkeypatch.setattr(ingest, "_read_csv_arrow", lambda *a: calls.append(real(*a)) or calls[-1])
+    fast = read_export(path, codebook)
+    assert calls and calls[0] is not None  # Arrow read it
+    monkeypatch.setattr(ingest, "_read_csv_arrow", lambda *a: None)
+    slow = read_export(path, codebook)
+    pd.testing.assert_frame_equal(fast.frame, slow.frame, check_exact=True)
+    assert str(fast.frame.dtypes.iloc[0]) == "str"
+    assert fast.frame.index[-1] == slow.frame.index[-1]
+
+
+def test_csv_arrow_refuses_what_pandas_reports(tmp_path, codebook):
+    # A row of the wrong width: Arrow gives up, the pandas reader names the row.
+    from dmp_survey.errors import InputError
+    from dmp_survey.io import ingest
+
+    headers, rows, _ = form_export(codebook, n=10, seed=2)
+    path = write_csv(tmp_path / "export.csv", headers, rows)
+    text = path.read_text(encoding="utf-8").splitlines()
+    text[4] += ",surplus"
+    path.write_text("\n".join(text) + "\n", encoding="utf-8")
+    cols = ingest._match_headers(path, headers, codebook, None)
+    assert ingest._read_csv_arrow(path, "utf-8", ",", len(headers), sorted(cols.keep)) is None
+    with pytest.raises(InputError, match="row 5") as err:
+        read_export(path, codebook)
+    assert "wrong number of fields" in str(err.value)

@@ -25,7 +25,7 @@ from ..errors import clip
 from ..memory import release
 from ..study.codebook import Codebook, Condition, DerivedVariable, Question, QuestionType, option_column
 from ..text import closest, normalise_label
-from .ingest import TIMESTAMP, RawExport
+from .ingest import TIMESTAMP, RawExport, blank_text
 from .writers import distinct_codes
 
 __all__ = [
@@ -385,16 +385,9 @@ def _blank_mask(column: pd.Series) -> np.ndarray:
         codes = column.cat.codes.to_numpy()
         blank_category = np.fromiter((_is_blank(v) for v in column.cat.categories), dtype=bool)
         return np.append(blank_category, True)[codes]  # code -1: missing
-    if isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow":
-        # On the Arrow buffers: no stripped copy of every text (240 MB for a
-        # timestamp column of 10^7 rows). Arrow's whitespace is the one its
-        # strip uses, which pandas' str.strip calls on this dtype (checked on
-        # every code point below U+3100 by the tests).
-        import pyarrow.compute as pc
-
-        text = column.array.__arrow_array__()
-        blank = pc.or_(pc.equal(pc.binary_length(text), 0), pc.utf8_is_space(text))
-        return np.asarray(pc.fill_null(blank, True).to_numpy(zero_copy_only=False), dtype=bool)
+    arrow = blank_text(column)
+    if arrow is not None:
+        return arrow
     if pd.api.types.is_string_dtype(column) and column.dtype != object:
         stripped = column.str.strip()
         return (column.isna() | stripped.eq("")).fillna(True).to_numpy(dtype=bool)

@@ -747,6 +747,9 @@ def _read_csv(path: Path, codebook: Codebook) -> RawExport:
     positions = sorted(cols.keep)
 
     def read(enc: str) -> pd.DataFrame:
+        frame = _read_csv_arrow(path, enc, delimiter, len(header), positions)
+        if frame is not None:
+            return frame
         # Every column is named, not only the kept ones (usecols): with usecols
         # the C parser silently drops the surplus fields of a line, so a line
         # shifted by an unquoted separator would pass unnoticed.
@@ -793,10 +796,85 @@ def _read_csv(path: Path, codebook: Codebook) -> RawExport:
         # to Python objects would cost more than everything else here).
         blank = np.ones(len(data), dtype=bool)
         for column in data.columns:
+            arrow = blank_text(data[column])
+            if arrow is not None:
+                blank &= arrow
+                continue
             text = data[column].astype(str)
             blank &= text.str.strip().eq("").to_numpy()
-        data = data[~blank]
+        if blank.any():  # else no copy of the frame
+            data = data[~blank]
     return _finish(path, "csv", None, data, cols)
+
+
+def _read_csv_arrow(
+    path: Path, encoding: str, delimiter: str, width: int, keep: list[int]
+) -> pd.DataFrame | None:
+    """The frame :func:`_read_csv`'s pandas reader gives (columns ``keep`` of
+    a header ``width`` fields wide, every field as text, nothing missing),
+    read by pyarrow's CSV reader: 6 times faster on 10^6 rows, and the texts
+    go straight into the Arrow buffers pandas' string columns use, instead of
+    through a Python string each. None when Arrow refuses the file (a row of
+    another width, bytes that are not the encoding, …) or when the file is a
+    single column (where pandas skips a line of spaces that Arrow would
+    keep): the pandas reader then reads it, and names the problem as it
+    always did.
+
+    The options are pandas' (``_read_csv``): ``"`` quotes, doubled inside,
+    no escape character, line breaks allowed inside quotes, empty lines
+    skipped, every row checked against the header's width (Arrow parses
+    every field, whichever columns are kept)."""
+    if width < 2:
+        return None
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    names = [f"f{i}" for i in range(width)]
+    try:
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(
+                column_names=names,
+                skip_rows=1,
+                # Arrow skips a UTF-8 byte order mark itself.
+                encoding="utf8" if encoding in ("utf-8", "utf-8-sig") else encoding,
+            ),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter,
+                quote_char='"',
+                double_quote=True,
+                escape_char=False,
+                newlines_in_values=True,
+                ignore_empty_lines=True,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                include_columns=[names[p] for p in keep],
+                column_types=dict.fromkeys((names[p] for p in keep), pa.string()),
+                null_values=[],
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowException, UnicodeError, LookupError):
+        return None
+    text = pd.StringDtype("pyarrow", na_value=np.nan)  # what pandas' dtype=str gives
+    data = {p: table.column(names[p]).to_pandas(types_mapper={pa.string(): text}.get) for p in keep}
+    return pd.DataFrame(data, copy=False)
+
+
+def blank_text(column: pd.Series) -> np.ndarray | None:
+    """Where a text column backed by Arrow is missing, empty or only
+    whitespace, computed on its Arrow buffers (no stripped copy of every
+    text, 240 MB for 10^7 timestamps). Arrow's whitespace is the one its
+    strip uses, which pandas' ``str.strip`` calls on these columns (checked
+    on every code point below U+3100 by the tests). None for other columns."""
+    if not (isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow"):
+        return None
+    import pyarrow.compute as pc
+
+    text = column.array.__arrow_array__()
+    blank = pc.or_(pc.equal(pc.binary_length(text), 0), pc.utf8_is_space(text))
+    return np.asarray(pc.fill_null(blank, True).to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def _read_parquet(path: Path, codebook: Codebook) -> RawExport:
