@@ -594,3 +594,34 @@ def test_latin_text_with_ligatures_is_cut_from_the_cached_font(tmp_path, monkeyp
     monkeypatch.setattr(figures, "_MATPLOTLIB_SUBSET", whole_font)
     _saved(_long_title_data("Figure 1 : effectif, profil, « réponses » – 12,5 %"), tmp_path)
     assert b"/FontFile2" in (tmp_path / "figure_01.pdf").read_bytes()
+
+
+def test_latin_font_cut_is_cached_once_per_machine_with_the_same_bytes(tmp_path, monkeypatch):
+    # The PDF's font subsets are cut from a Latin cut of each face, kept in
+    # matplotlib's cache folder: the cached cut gives the bytes of a fresh
+    # one; a damaged or foreign cache file is cut again; a folder that
+    # cannot be written only goes unused.
+    from matplotlib import font_manager
+
+    path = font_manager.findfont("DejaVu Sans")
+    fresh = figures._cut_common_font(path, 0)
+    monkeypatch.setattr(figures, "_font_cache_dir", lambda: tmp_path / "cache")
+    figures._common_font.cache_clear()
+    try:
+        assert figures._common_font(path, 0) == fresh  # cut, then written
+        (cache,) = (tmp_path / "cache").glob("latin-*.json")
+        figures._common_font.cache_clear()
+        monkeypatch.setattr(figures, "_cut_common_font", lambda *a: pytest.fail("not read from the cache"))
+        assert figures._common_font(path, 0) == fresh  # read back
+        text = cache.read_text(encoding="ascii")
+        cache.write_text(text.replace('"font": "', '"font": "AAAA'), encoding="ascii")  # other bytes
+        figures._common_font.cache_clear()
+        monkeypatch.setattr(figures, "_cut_common_font", lambda *a: (b"recut", {}))
+        assert figures._common_font(path, 0) == (b"recut", {})
+        blocked = tmp_path / "file"
+        blocked.write_text("", encoding="ascii")
+        monkeypatch.setattr(figures, "_font_cache_dir", lambda: blocked / "cache")
+        figures._common_font.cache_clear()
+        assert figures._common_font(path, 0) == (b"recut", {})  # no error, nothing written
+    finally:
+        figures._common_font.cache_clear()
