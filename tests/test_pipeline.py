@@ -142,3 +142,27 @@ def test_figures_command_writes_figures_only(tmp_path):
     assert result.exit_code == 0, result.output
     assert [p.name for p in tmp_path.iterdir()] == ["figures"]
     assert len(list((tmp_path / "figures").glob("figure_*.png"))) == 16
+
+
+def test_figure_workers_forked_at_the_start_are_gone_after_a_run_and_after_a_failure(tmp_path, monkeypatch):
+    # The figure workers are forked before the export is read (they import
+    # matplotlib meanwhile); a run that succeeds, or fails before any figure
+    # is asked for, leaves none of them behind.
+    import multiprocessing
+
+    from dmp_survey.errors import InputError
+    from dmp_survey.outputs import figure_jobs
+
+    pools = []
+    real = figure_jobs.prepare
+    monkeypatch.setattr(figure_jobs, "prepare", lambda *a: pools.append(real(2)) or pools[-1])
+    run(load_inputs(DEFAULT_RAW), tmp_path / "ok")
+    assert pools and pools[0] is not None  # workers were forked early
+    assert multiprocessing.active_children() == []
+    bad = tmp_path / "bad.csv"
+    bad.write_text("nothing,we,know\n1,2,3\n", encoding="utf-8")
+    with pytest.raises(InputError):
+        run(load_inputs(bad), tmp_path / "failed")
+    assert len(pools) == 2
+    assert multiprocessing.active_children() == []
+    assert not (tmp_path / "failed" / "figures").exists()

@@ -645,6 +645,7 @@ def run(
     from .io.paths import check_output_root
 
     check_output_root(root)  # before any analysis: an unusable --out is one line, exit 2
+    pools: list[Any] = []
     if progress is not None:
         progress("analyse")
     folders: list[Path] = []
@@ -673,10 +674,17 @@ def run(
                 source=inputs.study.texts.source_name(inputs.lang),
                 numeric=described.numeric,
                 bins=described.bins,
+                pool=pools[0] if pools else None,
             )
         )
 
     try:
+        if {"figures", "reports"} & parts:
+            from .outputs.figure_jobs import prepare
+
+            # The figure workers are forked now and import matplotlib on the
+            # other core while this process reads and analyses the export.
+            pools.append(prepare())
         analysis = analyse(inputs, described=draw if {"figures", "reports"} & parts else None)
         from .io.publish import locked, recover, staging_dir
 
@@ -702,6 +710,10 @@ def run(
     finally:
         for job in jobs:
             job.close()
+        for pool in pools:  # workers forked for figures never asked for (a failed run)
+            if pool is not None:
+                pool.terminate()
+                pool.join()
         for folder in folders:
             shutil.rmtree(folder, ignore_errors=True)
     return analysis

@@ -40,6 +40,32 @@ def default_workers() -> int:
     return max(1, min(2, os.cpu_count() or 1))
 
 
+def _warm() -> None:
+    """A worker's first step: import the drawing code (matplotlib) and load
+    the fonts before any figure is asked for."""
+    from .figures import warm_fonts
+
+    warm_fonts()
+
+
+def prepare(workers: int | None = None) -> Any:
+    """Fork the figure workers now, before the caller has read anything, and
+    have them import matplotlib and load the fonts on the other core while
+    the caller imports its own libraries and reads the export; returns the
+    pool for :func:`start_figures` (``pool=``), or None where figures are
+    drawn in-process. Close it (``terminate``) if no figure is drawn.
+
+    Forked, not spawned: a spawned worker (or one forked from a fork server)
+    imports the caller's main module again, which a script without a
+    ``__main__`` guard does not survive."""
+    workers = default_workers() if workers is None else workers
+    if workers < 2:
+        return None
+    import multiprocessing
+
+    return multiprocessing.get_context("fork").Pool(workers, initializer=_warm)
+
+
 class FigureJob:
     """Figures being drawn in forked processes while the caller goes on.
 
@@ -48,14 +74,15 @@ class FigureJob:
     stops the workers (call it when the caller fails).
     """
 
-    def __init__(self, args: list[tuple[Any, ...]], workers: int) -> None:
+    def __init__(self, args: list[tuple[Any, ...]], workers: int, pool: Any = None) -> None:
         self._args = args
-        self._pool: Any = None
+        self._pool: Any = pool
         self._pending: Any = None
-        if workers > 1 and len(args) > 1:
+        if self._pool is None and workers > 1 and len(args) > 1:
             import multiprocessing
 
             self._pool = multiprocessing.get_context("fork").Pool(workers)
+        if self._pool is not None:
             self._pending = self._pool.starmap_async(_render, args, chunksize=1)
 
     def result(self) -> list[Path]:
@@ -84,13 +111,15 @@ def start_figures(
     source: str | None = None,
     numeric: pd.DataFrame | None = None,
     bins: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
+    pool: Any = None,
 ) -> FigureJob:
     """Start drawing every figure (see :func:`~dmp_survey.outputs.figures.render_figures`)
     into ``out_dir`` and return at once.
 
     With ``workers`` > 1 (``None``: :func:`default_workers`) the figures are
     drawn in forked processes; otherwise they are drawn when
-    :meth:`FigureJob.result` is called.
+    :meth:`FigureJob.result` is called. ``pool``: workers already forked by
+    :func:`prepare` (then ``workers`` is not used).
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     todo = sorted(plan.figures, key=lambda f: f.number)
@@ -98,4 +127,4 @@ def start_figures(
         (descriptive, figure, codebook, out_dir, lang, reconstructed, source, numeric, bins)
         for figure in todo
     ]
-    return FigureJob(args, default_workers() if workers is None else workers)
+    return FigureJob(args, default_workers() if workers is None else workers, pool)

@@ -631,6 +631,25 @@ def _common_font(path: str, face_index: int) -> tuple[bytes, dict[int, int]]:
     return cut
 
 
+def warm_fonts() -> None:
+    """Load the faces the figures use (regular, bold, italic): matplotlib's
+    font objects and the Latin cuts the PDF subsets come from. A figure
+    worker calls it as it starts, before it is given a figure; the bytes of
+    a figure do not depend on it."""
+    from matplotlib import font_manager
+
+    with _style():
+        faces = (
+            font_manager.FontProperties(),
+            font_manager.FontProperties(weight="bold"),
+            font_manager.FontProperties(style="italic"),
+        )
+        for prop in faces:
+            path = font_manager.findfont(prop)
+            font_manager.get_font(path)
+            _common_font(path, 0)
+
+
 def _cut_common_font(path: str, face_index: int) -> tuple[bytes, dict[int, int]]:
     from fontTools.ttLib import TTFont
 
