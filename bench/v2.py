@@ -30,6 +30,24 @@ TARGETS: dict[tuple[int, str], tuple[float, float]] = {  # (n, format): (seconds
     (1_000_000, "parquet"): (5.0, 1024.0),
     (10_000_000, "parquet"): (60.0, 2048.0),
 }
+# The floors issue 18's table measured beside its targets, on the machine the
+# targets were set on: pyarrow reading the 10^6 export (CSV 1.3 s, Parquet
+# 0.7 s), and its import floor (1.8 s). Printed beside the same floors
+# measured here, so that a verdict can be read against this machine's speed;
+# the verdict itself stays the absolute target.
+ISSUE_READ_FLOOR_S = {(1_000_000, "csv"): 1.3, (1_000_000, "parquet"): 0.7}
+ISSUE_IMPORT_FLOOR_S = 1.8
+
+# A fresh interpreter timing pyarrow's own read of the export (the large
+# cases' floor): the read alone, imports excluded, as the issue's table.
+READ_FLOOR_CODE = """
+import json, sys, time
+import pyarrow.csv, pyarrow.parquet
+path, fmt = sys.argv[1], sys.argv[2]
+start = time.perf_counter()
+table = pyarrow.csv.read_csv(path) if fmt == "csv" else pyarrow.parquet.read_table(path)
+print(json.dumps({"read_s": time.perf_counter() - start, "rows": table.num_rows}))
+"""
 
 
 def floor_modules(tmp: Path, timeout: float) -> list[str]:
@@ -130,7 +148,12 @@ def large(repeats: int, tmp: Path, timeout: float) -> dict[str, Any]:
                 f"v2 {n:.0e} {fmt}: run {i + 1}/{repeats}: {s['wall_s']:.1f} s, "
                 f"{s['maxrss_mb']:.0f} MB, exit {s['rc']}"
             )
+        floor = bench.measure([bench.PYTHON, "-c", READ_FLOOR_CODE, path, fmt], timeout)
+        read_s = floor.get("child", {}).get("read_s") if floor["rc"] == 0 else None
+        bench.progress(f"v2 {n:.0e} {fmt}: pyarrow reads it in {_s(read_s)}")
         summ = bench.summary(samples)
+        summ["read_floor_s"] = read_s
+        summ["issue_read_floor_s"] = ISSUE_READ_FLOOR_S.get((n, fmt))
         summ.update(
             {
                 "n": n,
@@ -178,12 +201,20 @@ def verdicts(res: dict[str, Any]) -> list[dict[str, Any]]:
             if ok
             else "; ".join(case.get("errors", ["failed"]))
         )
+        floor = case.get("read_floor_s")
+        versus = ""
+        if ok and floor:
+            ratio = case["wall_s"] / floor
+            versus = f"; pyarrow alone reads it in {floor:.2f} s here: the run is {ratio:.1f}x that"
+            there = case.get("issue_read_floor_s")
+            if there:
+                versus += f" (the target is {case['target_s'] / there:.1f}x the issue's {there} s read)"
         out.append(
             {
                 "target": f"{case['n']:.0e} answers, {case['format']}: <= {case['target_s']:.0f} s, "
                 f"<= {case['target_mb']:.0f} MB",
                 "measured": detail,
-                "detail": f"{case['ok']}/{case['runs']} runs completed",
+                "detail": f"{case['ok']}/{case['runs']} runs completed{versus}",
                 "met": bool(met),
             }
         )
@@ -210,6 +241,10 @@ def print_v2(res: dict[str, Any]) -> None:
         for name in ("import_floor", "run"):
             x = sm[name]
             print(f"  {name:<13} median {_s(x['wall_s'])}  all {x['wall_s_all']}")
+        print(
+            f"  (the issue's import floor was {ISSUE_IMPORT_FLOOR_S} s; here "
+            f"{_s(sm['import_floor']['wall_s'])})"
+        )
         cpu = sm.get("cpu") or {}
         if cpu:
             floor_cpu, run_cpu = cpu["import_floor"], cpu["run"]
