@@ -645,7 +645,8 @@ def run(
     from .io.paths import check_output_root
 
     check_output_root(root)  # before any analysis: an unusable --out is one line, exit 2
-    pools: list[Any] = []
+    draws = bool({"figures", "reports"} & parts)
+    pool: Any = None  # figure workers forked ahead (figure_jobs.prepare)
     if progress is not None:
         progress("analyse")
     folders: list[Path] = []
@@ -674,18 +675,18 @@ def run(
                 source=inputs.study.texts.source_name(inputs.lang),
                 numeric=described.numeric,
                 bins=described.bins,
-                pool=pools[0] if pools else None,
+                pool=pool,
             )
         )
 
     try:
-        if {"figures", "reports"} & parts:
+        if draws:
             from .outputs.figure_jobs import prepare
 
             # The figure workers are forked now and import matplotlib on the
             # other core while this process reads and analyses the export.
-            pools.append(prepare())
-        analysis = analyse(inputs, described=draw if {"figures", "reports"} & parts else None)
+            pool = prepare()
+        analysis = analyse(inputs, described=draw if draws else None)
         from .io.publish import locked, recover, staging_dir
 
         root.mkdir(parents=True, exist_ok=True)
@@ -710,10 +711,9 @@ def run(
     finally:
         for job in jobs:
             job.close()
-        for pool in pools:  # workers forked for figures never asked for (a failed run)
-            if pool is not None:
-                pool.terminate()
-                pool.join()
+        if pool is not None:  # workers forked for figures never asked for (a failed run)
+            pool.terminate()
+            pool.join()
         for folder in folders:
             shutil.rmtree(folder, ignore_errors=True)
     return analysis

@@ -76,12 +76,8 @@ class FigureJob:
 
     def __init__(self, args: list[tuple[Any, ...]], workers: int, pool: Any = None) -> None:
         self._args = args
-        self._pool: Any = pool
+        self._pool: Any = pool if pool is not None or len(args) < 2 else prepare(workers)
         self._pending: Any = None
-        if self._pool is None and workers > 1 and len(args) > 1:
-            import multiprocessing
-
-            self._pool = multiprocessing.get_context("fork").Pool(workers)
         if self._pool is not None:
             self._pending = self._pool.starmap_async(_render, args, chunksize=1)
 
