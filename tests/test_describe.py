@@ -216,3 +216,14 @@ def test_descriptive_round_trips_through_csv(tmp_path, shipped):
     assert list(back.columns) == DESCRIPTIVE_COLUMNS
     assert list(back["level"]) == list(shipped["level"])
     assert_allclose(back["percent"], shipped["percent"], rtol=1e-9)
+
+
+def test_describe_is_the_counts_with_their_intervals(random_export):
+    from dmp_survey.stats.describe import count_answers, with_intervals
+
+    coded = random_export[3]
+    counts = count_answers(coded)
+    assert list(counts.columns) == DESCRIPTIVE_COLUMNS[:5]
+    assert len(counts) > 20
+    pd.testing.assert_frame_equal(with_intervals(counts), describe(coded))
+    pd.testing.assert_frame_equal(describe(coded)[DESCRIPTIVE_COLUMNS[:5]], counts)

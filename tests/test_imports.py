@@ -55,3 +55,38 @@ def test_python_dash_m_runs_the_cli():
     )
     assert done.returncode == 0
     assert done.stdout.startswith("dmp-survey ")
+
+
+FIGURES_FIRST = """
+import json, sys
+from pathlib import Path
+from dmp_survey import pipeline
+from dmp_survey.outputs import figure_jobs
+seen = {}
+def start(*args, **kwargs):
+    # What the figures are handed, and which heavy libraries exist by then.
+    seen["heavy"] = sorted({m.split(".")[0] for m in sys.modules} & {"scipy", "statsmodels"})
+    seen["columns"] = list(args[0].columns)
+    raise SystemExit(0)
+figure_jobs.start_figures = start
+figure_jobs.prepare = lambda workers=None: None
+try:
+    pipeline.run(pipeline.load_inputs(Path(sys.argv[1])), Path(sys.argv[2]))
+except SystemExit:
+    pass
+print(json.dumps(seen), file=sys.stderr)
+"""
+
+
+def test_figures_start_before_scipy_and_statsmodels_are_imported(tmp_path):
+    # The figures draw counts and percentages; the Wilson intervals (statsmodels)
+    # and the comparisons (SciPy) are computed while they are drawn.
+    done = subprocess.run(
+        [sys.executable, "-c", FIGURES_FIRST, str(DEFAULT_RAW), str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    seen = json.loads(done.stderr.strip().splitlines()[-1])
+    assert seen["columns"] == ["variable", "level", "n", "denominator", "percent"]
+    assert seen["heavy"] == []

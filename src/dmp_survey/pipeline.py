@@ -213,7 +213,13 @@ def analyse(inputs: Inputs, described: Callable[[Described], None] | None = None
     ``described``, if given, is called with the descriptive tables as soon as
     they exist, before any comparison is computed (``run`` starts drawing the
     figures there)."""
-    from .stats.describe import describe, describe_dates, describe_numeric, histogram_bins
+    from .stats.describe import (
+        count_answers,
+        describe_dates,
+        describe_numeric,
+        histogram_bins,
+        with_intervals,
+    )
 
     raw, coded = load_responses(inputs.raw_path, inputs.codebook, inputs.sheet)
     # The raw answers are not needed once coded (only the export's headers,
@@ -223,10 +229,13 @@ def analyse(inputs: Inputs, described: Callable[[Described], None] | None = None
     # Each large stage's freed memory goes back to the system before the next
     # (dmp_survey.memory: 1.67 -> 0.71 GB held after coding 10^7 respondents).
     release()
-    descriptive, numeric, bins = describe(coded), describe_numeric(coded), histogram_bins(coded)
+    counts, numeric, bins = count_answers(coded), describe_numeric(coded), histogram_bins(coded)
     release()
     if described is not None:
-        described(Described(descriptive, numeric, bins, raw.reconstructed))
+        # The figures draw counts and percentages only: they start before
+        # the intervals are computed, while SciPy and statsmodels are imported.
+        described(Described(counts, numeric, bins, raw.reconstructed))
+    descriptive = with_intervals(counts)
     tables, numeric_tables, pairwise = comparison_tables(coded, inputs.plan, inputs.codebook)
     release()
     check = audit_frame = None

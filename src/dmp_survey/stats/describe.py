@@ -21,10 +21,12 @@ __all__ = [
     "DESCRIPTIVE_COLUMNS",
     "MISSING",
     "NUMERIC_COLUMNS",
+    "count_answers",
     "describe",
     "describe_dates",
     "describe_numeric",
     "histogram_bins",
+    "with_intervals",
 ]
 
 DESCRIPTIVE_COLUMNS = ["variable", "level", "n", "denominator", "percent", "ci_low", "ci_high"]
@@ -220,9 +222,13 @@ def describe(coded: CodedResponses) -> pd.DataFrame:
             (``statsmodels.stats.proportion.proportion_confint``; NaN when
             nobody was asked).
     """
-    # statsmodels is slow to import; only this function needs it.
-    from statsmodels.stats.proportion import proportion_confint
+    return with_intervals(count_answers(coded))
 
+
+def count_answers(coded: CodedResponses) -> pd.DataFrame:
+    """:func:`describe` without its intervals: the same rows and columns up to
+    ``percent`` (the columns the figures draw). Needs neither SciPy nor
+    statsmodels, so that the figures can start before they are imported."""
     frame, codebook = coded.frame, coded.codebook
     parts = []
     for q in codebook.questions:
@@ -248,20 +254,39 @@ def describe(coded: CodedResponses) -> pd.DataFrame:
         if d.id in frame:
             parts.append(_rows(d.id, frame[d.id], d.codes, everyone))
     if not parts:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in DESCRIPTIVE_COLUMNS})
+        return _empty(DESCRIPTIVE_COLUMNS[:5])
     table = pd.concat(parts, ignore_index=True)
     n = table["n"].to_numpy(dtype=np.float64)
     den = table["denominator"].to_numpy(dtype=np.float64)
     asked = den > 0
     percent = np.full(len(table), np.nan)
+    percent[asked] = 100.0 * n[asked] / den[asked]
+    table["percent"] = percent
+    return table[DESCRIPTIVE_COLUMNS[:5]]
+
+
+def _empty(columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+
+
+def with_intervals(counts: pd.DataFrame) -> pd.DataFrame:
+    """The table of :func:`count_answers` with its 95% Wilson intervals
+    (``ci_low``, ``ci_high``): the table :func:`describe` returns."""
+    # statsmodels is slow to import; only this function needs it.
+    from statsmodels.stats.proportion import proportion_confint
+
+    if counts.empty:
+        return _empty(DESCRIPTIVE_COLUMNS)
+    table = counts.copy()
+    n = table["n"].to_numpy(dtype=np.float64)
+    den = table["denominator"].to_numpy(dtype=np.float64)
+    asked = den > 0
     low = np.full(len(table), np.nan)
     high = np.full(len(table), np.nan)
-    percent[asked] = 100.0 * n[asked] / den[asked]
     if asked.any():
         lo, hi = proportion_confint(n[asked], den[asked], alpha=0.05, method="wilson")
         low[asked] = 100.0 * np.asarray(lo, dtype=np.float64)
         high[asked] = 100.0 * np.asarray(hi, dtype=np.float64)
-    table["percent"] = percent
     table["ci_low"] = low
     table["ci_high"] = high
     return table[DESCRIPTIVE_COLUMNS]
