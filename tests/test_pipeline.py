@@ -159,10 +159,83 @@ def test_figure_workers_forked_at_the_start_are_gone_after_a_run_and_after_a_fai
     run(load_inputs(DEFAULT_RAW), tmp_path / "ok")
     assert pools and pools[0] is not None  # workers were forked early
     assert multiprocessing.active_children() == []
+    assert not _group_alive(pools[0].pgid)  # nor the workers the first forked
     bad = tmp_path / "bad.csv"
     bad.write_text("nothing,we,know\n1,2,3\n", encoding="utf-8")
     with pytest.raises(InputError):
         run(load_inputs(bad), tmp_path / "failed")
     assert len(pools) == 2
     assert multiprocessing.active_children() == []
+    assert not _group_alive(pools[1].pgid)
     assert not (tmp_path / "failed" / "figures").exists()
+
+
+def _group_alive(pgid):
+    import os
+    import time
+
+    deadline = time.monotonic() + 10  # SIGKILL is delivered at once, the kernel reaps soon after
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def _members(pgid):
+    import os
+
+    members = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.getpgid(int(entry)) == pgid:
+                    members.append(int(entry))
+            except OSError:
+                pass
+    return members
+
+
+def test_a_figure_failing_in_any_worker_fails_the_run_and_leaves_no_worker(tmp_path, monkeypatch):
+    # The second worker is forked by the first: a figure failing in either
+    # is raised in the caller, and every worker is gone after it.
+    import multiprocessing
+
+    from dmp_survey.outputs import figure_jobs, figures
+
+    real = figures._render_one
+
+    def render(descriptive, figure, *args, **kwargs):
+        if figure.number in (3, 14):
+            raise ValueError(f"figure {figure.number} cannot be drawn")
+        return real(descriptive, figure, *args, **kwargs)
+
+    monkeypatch.setattr(figures, "_render_one", render)
+    pools = []
+    real_prepare = figure_jobs.prepare
+    monkeypatch.setattr(figure_jobs, "prepare", lambda *a: pools.append(real_prepare(2)) or pools[-1])
+    with pytest.raises(ValueError, match="figure 3 cannot be drawn"):
+        run(load_inputs(DEFAULT_RAW), tmp_path / "out")
+    assert multiprocessing.active_children() == []
+    assert not _group_alive(pools[0].pgid)
+    assert not (tmp_path / "out" / "figures").exists()
+
+
+def test_closing_the_figure_workers_while_they_draw_kills_them_all(monkeypatch):
+    import time
+
+    from dmp_survey.outputs import figure_jobs
+
+    monkeypatch.setattr(figure_jobs, "_render", lambda *a: time.sleep(60))
+    drawers = figure_jobs.Drawers(2)
+    drawers.draw([(i,) for i in range(4)])
+    deadline = time.monotonic() + 30
+    while len(_members(drawers.pgid)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert len(_members(drawers.pgid)) == 2  # both workers are drawing (sleeping)
+    started = time.monotonic()
+    drawers.close()
+    assert time.monotonic() - started < 10
+    assert not _group_alive(drawers.pgid)

@@ -9,6 +9,7 @@ table exists, before any test is computed (:func:`dmp_survey.pipeline.run`).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     from ..study.codebook import Codebook
     from ..study.plan import AnalysisPlan
 
-__all__ = ["FigureJob", "start_figures"]
+__all__ = ["Drawers", "FigureJob", "prepare", "start_figures"]
 
 
 def _render(*args: Any) -> list[Path]:
@@ -43,17 +44,23 @@ def default_workers() -> int:
 def _warm() -> None:
     """A worker's first step: import the drawing code (matplotlib) and load
     the fonts before any figure is asked for."""
+    # The backends each figure is saved with, imported before the other
+    # workers are forked from this one.
+    import matplotlib.backends.backend_pdf
+    import matplotlib.backends.backend_svg  # noqa: F401
+    import PIL.PngImagePlugin  # noqa: F401
+
     from .figures import warm_fonts
 
     warm_fonts()
 
 
-def prepare(workers: int | None = None) -> Any:
+def prepare(workers: int | None = None) -> Drawers | None:
     """Fork the figure workers now, before the caller has read anything, and
     have them import matplotlib and load the fonts on the other core while
-    the caller imports its own libraries and reads the export; returns the
-    pool for :func:`start_figures` (``pool=``), or None where figures are
-    drawn in-process. Close it (``terminate``) if no figure is drawn.
+    the caller imports its own libraries and reads the export; returns them
+    for :func:`start_figures` (``pool=``), or None where figures are drawn
+    in-process. Close them (:meth:`Drawers.close`) if no figure is drawn.
 
     Forked, not spawned: a spawned worker (or one forked from a fork server)
     imports the caller's main module again, which a script without a
@@ -61,9 +68,141 @@ def prepare(workers: int | None = None) -> Any:
     workers = default_workers() if workers is None else workers
     if workers < 2:
         return None
+    return Drawers(workers)
+
+
+class Drawers:
+    """``workers`` processes drawing figures, forked from one another.
+
+    One process is forked from the caller; it imports matplotlib and loads
+    the fonts (:func:`_warm`), then forks the others, which thus start warm:
+    a pool forked from the caller would import matplotlib once per worker
+    (1 s CPU each, on a machine whose two cores the run keeps busy). The
+    workers take the figures one at a time from a shared counter, in figure
+    order, and the first sends every result back to the caller.
+
+    They form their own process group, which :meth:`close` kills whole:
+    nothing is left behind by a run that fails, whatever it was doing.
+    """
+
+    def __init__(self, workers: int) -> None:
+        import multiprocessing
+        import os
+
+        context = multiprocessing.get_context("fork")
+        self._conn, child = context.Pipe()
+        process = context.Process(target=_serve, args=(child, workers), name="dmp-survey-figures")
+        process.start()
+        child.close()
+        assert process.pid is not None  # started
+        self.pgid: int = process.pid
+        self._process: Any = process
+        # Set on both sides (the usual idiom): the group exists before either
+        # of the two goes on, whichever runs first.
+        with contextlib.suppress(OSError):
+            os.setpgid(self.pgid, self.pgid)
+
+    def draw(self, args: list[tuple[Any, ...]]) -> None:
+        """Hand the figures over; :meth:`result` waits for them."""
+        self._conn.send(args)
+
+    def result(self) -> list[list[Path]]:
+        """Each figure's paths, in the order given to :meth:`draw`; a figure
+        that failed raises its exception here."""
+        try:
+            status, value = self._conn.recv()
+        except EOFError:
+            raise RuntimeError(f"the figure workers stopped (exit code {self._process.exitcode})") from None
+        if status != "ok":
+            raise value
+        return list(value)
+
+    def close(self) -> None:
+        """Stop every worker (killed if still drawing) and reap the first.
+        The group is killed before the first worker is reaped: its number
+        cannot have been given to another process meanwhile."""
+        import os
+        import signal
+
+        if self._process is None:
+            return
+        with contextlib.suppress(OSError):
+            os.killpg(self.pgid, signal.SIGKILL)
+        self._process.join()
+        self._conn.close()
+        self._process = None
+
+
+def _serve(conn: Any, workers: int) -> None:
+    """The first worker: warm up, wait for the figures, fork the others, draw
+    with them, send the results back (or the first exception)."""
+    import os
+
+    with contextlib.suppress(OSError):
+        os.setpgid(0, 0)
+    _warm()
+    try:
+        args = conn.recv()
+    except EOFError:  # the caller closed without asking for any figure
+        return
     import multiprocessing
 
-    return multiprocessing.get_context("fork").Pool(workers, initializer=_warm)
+    context = multiprocessing.get_context("fork")
+    counter = context.Value("i", 0)  # the next figure to draw, shared by the workers
+    pipes, children = [], []
+    for _ in range(workers - 1):
+        reader, writer = context.Pipe(duplex=False)
+        pid = os.fork()
+        if pid == 0:  # another worker, forked warm
+            status = 1
+            try:
+                reader.close()
+                writer.send(_draw_shared(args, counter))
+                status = 0
+            finally:
+                os._exit(status)  # never the caller's clean-up: this is a bare fork
+        writer.close()
+        pipes.append(reader)
+        children.append(pid)
+    done = _draw_shared(args, counter)
+    for reader in pipes:
+        try:
+            done.update(reader.recv())
+        except EOFError:
+            done[-1] = ("error", RuntimeError("a figure worker stopped before it was done"))
+    for pid in children:
+        os.waitpid(pid, 0)
+    failures = [done[i][1] for i in sorted(done) if done[i][0] != "ok"]
+    if failures:
+        conn.send(("error", failures[0]))
+    else:
+        conn.send(("ok", [done[i][1] for i in range(len(args))]))
+
+
+def _draw_shared(args: list[tuple[Any, ...]], counter: Any) -> dict[int, tuple[str, Any]]:
+    """Draw the figures left, taking the next one from ``counter`` until none
+    is left; returns each drawn figure's paths (or its exception) by index."""
+    done: dict[int, tuple[str, Any]] = {}
+    while True:
+        with counter.get_lock():
+            index = counter.value
+            counter.value += 1
+        if index >= len(args):
+            return done
+        try:
+            done[index] = ("ok", _render(*args[index]))
+        except Exception as exc:  # sent back to the caller, which raises it
+            done[index] = ("error", _picklable(exc))
+
+
+def _picklable(exc: Exception) -> Exception:
+    import pickle
+
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:
+        return RuntimeError(f"{type(exc).__name__}: {exc}")
+    return exc
 
 
 class FigureJob:
@@ -74,25 +213,23 @@ class FigureJob:
     stops the workers (call it when the caller fails).
     """
 
-    def __init__(self, args: list[tuple[Any, ...]], workers: int, pool: Any = None) -> None:
+    def __init__(self, args: list[tuple[Any, ...]], workers: int, pool: Drawers | None = None) -> None:
         self._args = args
-        self._pool: Any = pool if pool is not None or len(args) < 2 else prepare(workers)
-        self._pending: Any = None
+        self._pool = pool if pool is not None or len(args) < 2 else prepare(workers)
         if self._pool is not None:
-            self._pending = self._pool.starmap_async(_render, args, chunksize=1)
+            self._pool.draw(args)
 
     def result(self) -> list[Path]:
-        if self._pending is None:
+        if self._pool is None:
             groups = [_render(*a) for a in self._args]
         else:
-            groups = self._pending.get()
+            groups = self._pool.result()
             self.close()
         return [path for group in groups for path in group]
 
     def close(self) -> None:
         if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
+            self._pool.close()
             self._pool = None
 
 
@@ -107,7 +244,7 @@ def start_figures(
     source: str | None = None,
     numeric: pd.DataFrame | None = None,
     bins: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
-    pool: Any = None,
+    pool: Drawers | None = None,
 ) -> FigureJob:
     """Start drawing every figure (see :func:`~dmp_survey.outputs.figures.render_figures`)
     into ``out_dir`` and return at once.
