@@ -10,6 +10,7 @@ byte-identical.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import os
 import shutil
@@ -576,6 +577,11 @@ def _notice(analysis: Analysis) -> str:
 def library_versions(extra: tuple[str, ...] = ()) -> dict[str, str]:
     """Python, the package and its libraries (and ``extra`` distributions),
     with the FreeType matplotlib renders with: the manifest's provenance."""
+    return dict(_library_versions(extra))
+
+
+@functools.cache  # read once per process: the report and the manifest both print them (0.1 s each)
+def _library_versions(extra: tuple[str, ...]) -> dict[str, str]:
     import platform
     from importlib.metadata import PackageNotFoundError, version
 
@@ -721,8 +727,7 @@ def run(
         for job in jobs:
             job.close()
         if pool is not None:  # workers forked for figures never asked for (a failed run)
-            pool.terminate()
-            pool.join()
+            pool.close()
         for folder in folders:
             shutil.rmtree(folder, ignore_errors=True)
     return analysis
