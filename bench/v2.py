@@ -120,6 +120,7 @@ def _cpu_seconds(commands: dict[str, list[Any]], tmp: Path, timeout: float) -> d
         subprocess.run(
             [str(out if c is None else c) for c in cmd],
             cwd=bench.ROOT,
+            env=bench.MEASURED_ENV,
             capture_output=True,
             timeout=timeout,
             check=False,
