@@ -344,10 +344,12 @@ def test_blank_mask_on_arrow_text_is_pandas_strip():
     [(",", "utf-8", "\n"), (";", "utf-8-sig", "\r\n"), ("\t", "cp1252", "\r\n"), (";", "cp1252", "\n")],
 )
 def test_csv_read_by_arrow_is_the_frame_pandas_reads(tmp_path, codebook, monkeypatch, sep, encoding, newline):
-    # pyarrow's reader (the fast path) gives exactly the frame of the pandas
-    # reader it replaces (the path every refused file still takes): same
-    # texts, dtype, row numbers; blank lines, spaced blanks, quotes, a line
-    # break and the separator inside quoted answers included.
+    # pyarrow's reader (the fast path) gives the frame of the pandas reader
+    # it replaces (the path every refused file still takes): same texts, row
+    # numbers, the timestamp as text, the answers as categoricals of the same
+    # texts (dictionary-encoded), and the same coded frame; blank lines,
+    # spaced blanks, quotes, a line break and the separator inside quoted
+    # answers included.
     import csv
 
     from dmp_survey.io import ingest
@@ -371,9 +373,17 @@ def test_csv_read_by_arrow_is_the_frame_pandas_reads(tmp_path, codebook, monkeyp
     assert calls and calls[0] is not None  # Arrow read it
     monkeypatch.setattr(ingest, "_read_csv_arrow", lambda *a: None)
     slow = read_export(path, codebook)
-    pd.testing.assert_frame_equal(fast.frame, slow.frame, check_exact=True)
-    assert str(fast.frame.dtypes.iloc[0]) == "str"
+    assert str(fast.frame["timestamp"].dtype) == "str"
+    answers = [c for c in fast.frame.columns if c != "timestamp"]
+    assert all(isinstance(fast.frame[c].dtype, pd.CategoricalDtype) for c in answers)
+    assert all(str(t) == "str" for t in slow.frame.dtypes)
+    pd.testing.assert_frame_equal(
+        fast.frame.astype(slow.frame.dtypes.to_dict()), slow.frame, check_exact=True
+    )
     assert fast.frame.index[-1] == slow.frame.index[-1]
+    pd.testing.assert_frame_equal(
+        code_export(fast, codebook).frame, code_export(slow, codebook).frame, check_exact=True
+    )
 
 
 def test_csv_arrow_refuses_what_pandas_reports(tmp_path, codebook):
@@ -391,3 +401,111 @@ def test_csv_arrow_refuses_what_pandas_reports(tmp_path, codebook):
     with pytest.raises(InputError, match="row 5") as err:
         read_export(path, codebook)
     assert "wrong number of fields" in str(err.value)
+
+
+def _both_csv_paths(path, codebook, monkeypatch):
+    """Read and code ``path`` through Arrow's reader (checked to be used) and
+    through the pandas reader; each outcome is ("ok", coded frame) or
+    ("error", message)."""
+    from dmp_survey.errors import InputError
+    from dmp_survey.io import ingest
+
+    real = ingest._read_csv_arrow
+    outcomes = []
+    calls: list = []
+
+    def arrow(*args):
+        calls.append(real(*args))
+        return calls[-1]
+
+    for fast in (True, False):
+        monkeypatch.setattr(ingest, "_read_csv_arrow", arrow if fast else (lambda *a: None))
+        calls.clear()
+        try:
+            outcomes.append(("ok", code_export(read_export(path, codebook), codebook).frame))
+        except InputError as exc:
+            outcomes.append(("error", str(exc)))
+        if fast:
+            assert calls and calls[0] is not None  # Arrow read it
+    monkeypatch.setattr(ingest, "_read_csv_arrow", real)
+    return outcomes
+
+
+def _same_outcome(outcomes):
+    (kind_fast, fast), (kind_slow, slow) = outcomes
+    assert kind_fast == kind_slow, outcomes
+    if kind_fast == "error":
+        assert fast == slow
+    else:
+        pd.testing.assert_frame_equal(fast, slow, check_exact=True)
+    return kind_fast, fast
+
+
+def test_csv_answers_read_as_dictionaries_fail_where_the_text_path_fails(tmp_path, monkeypatch):
+    # A bad answer read dictionary-encoded (Arrow) is reported as the pandas
+    # reader's text columns report it (same message, row and column), in
+    # every answer column of the example study (single, binary, ordered,
+    # Likert, numeric, a joined multiple, ticked option columns); and an
+    # answer of other whitespace (U+001F, a space for Python and Arrow alike)
+    # is blank on both.
+    from dmp_survey.study.folder import load_study
+
+    root = Path(__file__).resolve().parents[1] / "examples" / "pharmacists"
+    codebook = load_study(root / "study").codebook
+    frame = pd.read_csv(root / "responses.csv", dtype=str, keep_default_na=False)
+    errors = 0
+    for column in frame.columns[2:]:
+        if column == "Remarques ou suggestions":  # free text: any answer is one
+            continue
+        for bad in ("zzz not an answer", "\x1f"):
+            edited = frame.copy()
+            row = next(i for i, v in enumerate(edited[column]) if v.strip()) + 3
+            edited.loc[row, column] = bad
+            path = tmp_path / "edited.csv"
+            edited.to_csv(path, index=False)
+            kind, result = _same_outcome(_both_csv_paths(path, codebook, monkeypatch))
+            if bad != "\x1f":
+                assert kind == "error" and f"row {row + 2}" in result, (column, result)
+                errors += 1
+    assert errors == 14  # the 15 answer columns but the free text
+
+
+def test_csv_dates_read_as_dictionaries_code_like_text(tmp_path, monkeypatch):
+    # Dates in the export's own format and in ISO 8601, read dictionary-encoded:
+    # coded as the text path codes them, an impossible date found at its row.
+    import textwrap
+
+    from dmp_survey.study.codebook import load_codebook
+
+    codebook_path = tmp_path / "codebook.yaml"
+    codebook_path.write_text(
+        textwrap.dedent(
+            """\
+            questions:
+            - id: since
+              text: "Installé depuis"
+              en: "Since"
+              type: date
+              format: "%d/%m/%Y"
+            - id: iso
+              text: "Date ISO"
+              en: "ISO date"
+              type: date
+            - id: other
+              text: "Autre"
+              en: "Other"
+              type: free_text
+            """
+        ),
+        encoding="utf-8",
+    )
+    codebook = load_codebook(codebook_path)
+    export = tmp_path / "export.csv"
+    good = "03/02/2019,2019-02-03,x\n,,x\n 25/12/2020 ,2020-12-25,y\n03/02/2019,2019-02-03,z\n"
+    export.write_text("Installé depuis,Date ISO,Autre\n" + good, encoding="utf-8")
+    kind, coded = _same_outcome(_both_csv_paths(export, codebook, monkeypatch))
+    assert kind == "ok" and coded["since"].notna().sum() == 3 and coded["iso"].notna().sum() == 3
+    for bad in ("31/02/2019,2019-02-03,x\n", "03/02/2019,2019-02-31,x\n"):
+        export.write_text("Installé depuis,Date ISO,Autre\n" + good + bad, encoding="utf-8")
+        kind, message = _same_outcome(_both_csv_paths(export, codebook, monkeypatch))
+        assert kind == "error" and "row 6" in message, message
