@@ -509,3 +509,18 @@ def test_csv_dates_read_as_dictionaries_code_like_text(tmp_path, monkeypatch):
         export.write_text("Installé depuis,Date ISO,Autre\n" + good + bad, encoding="utf-8")
         kind, message = _same_outcome(_both_csv_paths(export, codebook, monkeypatch))
         assert kind == "error" and "row 6" in message, message
+
+
+def test_a_nul_byte_is_reported_at_its_line_beyond_the_first_blocks(tmp_path):
+    # The scan reads 1 MiB blocks and counts lines only once a NUL is found.
+    from dmp_survey.errors import InputError
+    from dmp_survey.io.ingest import _refuse_nul
+
+    line = "a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p\n"
+    path = tmp_path / "export.csv"
+    rows = 3 * (1 << 20) // len(line)  # three blocks' worth
+    path.write_bytes((line * rows + "x\x00y\n" + line * 10).encode())
+    with pytest.raises(InputError, match=f"row {rows + 1}"):
+        _refuse_nul(path)
+    path.write_bytes((line * rows).encode())
+    _refuse_nul(path)  # no NUL: nothing raised

@@ -205,18 +205,20 @@ def _check_regular_file(path: Path) -> None:
 def _refuse_nul(path: Path) -> None:
     """A NUL byte anywhere in a text export: CSV readers cut, drop or keep it
     silently (an answer would change unseen), so it is refused with its line."""
-    line = 1
+    offset = 0
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             at = block.find(b"\x00")
             if at >= 0:
-                line += block.count(b"\n", 0, at)
+                # Its line counted only now: the lines of a sound file are not.
+                fh.seek(0)
+                line = 1 + fh.read(offset + at).count(b"\n")
                 raise InputError(
                     path,
                     "a NUL byte (\\x00) in the text: a damaged copy or not a text export; export it again",
                     row=line,
                 )
-            line += block.count(b"\n")
+            offset += len(block)
 
 
 def _check_format(path: Path) -> str:
