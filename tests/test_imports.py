@@ -15,10 +15,10 @@ HEAVY = ("matplotlib", "scipy", "statsmodels")
 
 PROBE = """
 import json, sys
-from dmp_survey.cli import main
+from dmp_survey.cli import app
 sys.argv = ["dmp-survey", *json.loads(sys.argv[1])]
 try:
-    main()
+    app()  # what main() runs before ending the process
 except SystemExit as exc:
     code = exc.code
 else:

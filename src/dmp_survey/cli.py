@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, NoReturn, TypeVar
 
 import typer
 
@@ -342,9 +342,48 @@ def init(
         typer.echo(line)
 
 
-def main() -> None:
-    """Console-script entry point."""
+def main() -> NoReturn:
+    """Console-script entry point (and ``python -m dmp_survey``): runs the
+    command, then ends the process (:func:`_end`)."""
     try:
         app()
     except KeyboardInterrupt:  # pragma: no cover
-        sys.exit(130)
+        code: object = 130
+    except SystemExit as exc:
+        code = exc.code
+    else:  # pragma: no cover (typer's standalone mode always raises SystemExit)
+        code = 0
+    _end(code)
+
+
+def _end(code: object) -> NoReturn:
+    """End the process with ``code`` (as ``sys.exit`` reads it) once the
+    command is done, without Python's teardown of every module.
+
+    A run imports about 2,000 modules; freeing them one by one took 0.4 to
+    0.6 s after the last output was written and published, which the system
+    does at once for a process that ends. What Python's exit does that
+    matters is done first: the exit handlers (multiprocessing's children,
+    thread pools, logging, temporary files) and the standard streams flushed.
+    While another thread still runs, Python's own exit (which waits for it)
+    is used instead."""
+    import atexit
+    import contextlib
+    import os
+    import threading
+
+    run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)
+    if threading.active_count() > 1 or run_exit_handlers is None:
+        sys.exit(code)  # type: ignore[arg-type]
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = code
+    else:  # a message, as sys.exit prints it
+        print(code, file=sys.stderr)
+        status = 1
+    run_exit_handlers()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing more can be said
+            stream.flush()
+    os._exit(status & 0xFF)

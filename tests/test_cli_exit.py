@@ -1,0 +1,84 @@
+"""The console entry point ends the process without Python's module teardown
+(``cli._end``), after doing what Python's exit does that matters: exit
+handlers run, standard streams flushed, exit codes kept, other threads
+waited for. Each case runs in a fresh interpreter."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+from dmp_survey.config import DEFAULT_RAW
+
+
+def _python(code: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code), *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_exit_handlers_run_and_piped_output_is_flushed():
+    done = _python(
+        """
+        import atexit, sys
+        atexit.register(lambda: print("handler ran"))  # buffered: stdout is a pipe here
+        sys.argv = ["dmp-survey", "--version"]
+        from dmp_survey.cli import main
+        main()
+        print("never reached")
+        """
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [done.stdout.splitlines()[0], "handler ran"]
+    assert done.stdout.startswith("dmp-survey ")
+
+
+def test_exit_codes_and_the_one_line_error_are_kept(tmp_path):
+    missing = tmp_path / "missing.csv"
+    done = subprocess.run(
+        [sys.executable, "-m", "dmp_survey", "validate", str(missing)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [f"error: {missing.name}: file not found"]
+    ok = subprocess.run(
+        [sys.executable, "-m", "dmp_survey", "validate", str(DEFAULT_RAW)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.strip().endswith("valid")
+
+
+def test_a_message_exits_with_status_one_and_is_printed():
+    done = _python(
+        """
+        from dmp_survey.cli import _end
+        _end("something went wrong")
+        """
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip() == "something went wrong"
+
+
+def test_another_running_thread_is_waited_for(tmp_path):
+    marker = tmp_path / "written-by-the-thread"
+    done = _python(
+        """
+        import sys, threading, time
+        from pathlib import Path
+        def late():
+            time.sleep(1)
+            Path(sys.argv[1]).write_text("done")
+        threading.Thread(target=late).start()
+        from dmp_survey.cli import _end
+        _end(3)
+        """,
+        str(marker),
+    )
+    assert done.returncode == 3
+    assert marker.read_text() == "done"
