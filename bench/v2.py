@@ -79,6 +79,10 @@ def small(rounds: int, tmp: Path, timeout: float) -> dict[str, Any]:
     code = floor_code(modules)
     commands: dict[str, list[Any]] = {
         "import_floor": [bench.PYTHON, "-c", code],
+        # The same imports, the process ended without Python's teardown of
+        # the modules, as the command ends its own (cli._end): printed beside
+        # the verdict, which keeps the floor above (a plain `python -c`).
+        "import_floor_no_teardown": [bench.PYTHON, "-c", code + "import os\nos._exit(0)\n"],
         "run": [bench.DMP, "run", bench.RAW, "--out", None],
     }
     samples: dict[str, list[dict[str, Any]]] = {k: [] for k in commands}
@@ -102,6 +106,8 @@ def small(rounds: int, tmp: Path, timeout: float) -> dict[str, Any]:
         if r["rc"] == 0 and f["rc"] == 0
     ]
     res["ratio_paired"] = bench.median(pairs)
+    bare = res["import_floor_no_teardown"]["wall_s"]
+    res["ratio_no_teardown"] = run_s / bare if bare and run_s else None
     # Where the time goes: one instrumented run (bench/stages.py).
     out = bench.fresh_dir(tmp)
     st = bench.measure([bench.PYTHON, bench.BENCH / "stages.py", bench.RAW, "--out", out], timeout)
@@ -239,9 +245,15 @@ def print_v2(res: dict[str, Any]) -> None:
             f"  import floor: a fresh interpreter importing the {sm['floor_modules']} modules a run "
             f"imports ({', '.join(sm['floor_packages'][:12])}, ...)"
         )
-        for name in ("import_floor", "run"):
-            x = sm[name]
-            print(f"  {name:<13} median {_s(x['wall_s'])}  all {x['wall_s_all']}")
+        for name in ("import_floor", "import_floor_no_teardown", "run"):
+            x = sm.get(name)
+            if x:
+                print(f"  {name:<24} median {_s(x['wall_s'])}  all {x['wall_s_all']}")
+        if sm.get("ratio_no_teardown"):
+            print(
+                f"  the run ends without Python's teardown of its modules (cli._end); against the floor "
+                f"ended the same way it is {sm['ratio_no_teardown']:.2f}x (the verdict uses the plain floor)"
+            )
         print(
             f"  (the issue's import floor was {ISSUE_IMPORT_FLOOR_S} s; here "
             f"{_s(sm['import_floor']['wall_s'])})"
