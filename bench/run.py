@@ -81,10 +81,23 @@ XLSX_SECONDS_MAX = 20.0
 MEASURED_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
+def _cpu_jiffies() -> tuple[int, int] | None:
+    """(all, steal) CPU time of the machine so far, in clock ticks (Linux's
+    /proc/stat): the share of steal time over a measurement is the time a
+    virtual machine's host gave its cores to others."""
+    try:
+        fields = Path("/proc/stat").read_text(encoding="ascii").split("\n", 1)[0].split()[1:]
+    except OSError:
+        return None
+    values = [int(f) for f in fields[:8]]
+    return sum(values), values[7] if len(values) > 7 else 0
+
+
 def measure(cmd: Sequence[str | Path], timeout: float, cwd: Path = ROOT) -> dict[str, Any]:
     """Run ``cmd`` in a fresh process; wall time, the child's peak RSS, exit code
     and the last line of its stdout (the JSON of the bench children)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        jiffies = _cpu_jiffies()
         start = time.perf_counter()
         proc = subprocess.Popen(
             [str(c) for c in cmd], cwd=cwd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=MEASURED_ENV
@@ -96,6 +109,7 @@ def measure(cmd: Sequence[str | Path], timeout: float, cwd: Path = ROOT) -> dict
         finally:
             timer.cancel()
         wall = time.perf_counter() - start
+        after = _cpu_jiffies()
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
@@ -106,6 +120,8 @@ def measure(cmd: Sequence[str | Path], timeout: float, cwd: Path = ROOT) -> dict
         "maxrss_mb": usage.ru_maxrss / 1024.0,
         "rc": proc.returncode,
     }
+    if jiffies and after and after[0] > jiffies[0]:
+        result["steal_pct"] = 100.0 * (after[1] - jiffies[1]) / (after[0] - jiffies[0])
     lines = [line for line in stdout.splitlines() if line.strip()]
     if lines and lines[-1].startswith("{"):
         with contextlib.suppress(ValueError):
@@ -137,6 +153,9 @@ def summary(samples: list[dict[str, Any]]) -> dict[str, Any]:
     if len(ok) > 1:
         walls = [s["wall_s"] for s in ok]
         out["wall_s_min"], out["wall_s_max"] = min(walls), max(walls)
+    steal = [round(s["steal_pct"], 1) for s in samples if "steal_pct" in s]
+    if steal:
+        out["steal_pct_all"] = steal
     return out
 
 

@@ -153,7 +153,7 @@ def large(repeats: int, tmp: Path, timeout: float) -> dict[str, Any]:
             samples.append(s)
             bench.progress(
                 f"v2 {n:.0e} {fmt}: run {i + 1}/{repeats}: {s['wall_s']:.1f} s, "
-                f"{s['maxrss_mb']:.0f} MB, exit {s['rc']}"
+                f"{s['maxrss_mb']:.0f} MB, exit {s['rc']}, steal {s.get('steal_pct', float('nan')):.0f} %"
             )
         floor = bench.measure([bench.PYTHON, "-c", READ_FLOOR_CODE, path, fmt], timeout)
         read_s = floor.get("child", {}).get("read_s") if floor["rc"] == 0 else None
@@ -209,10 +209,10 @@ def verdicts(res: dict[str, Any]) -> list[dict[str, Any]]:
             else "; ".join(case.get("errors", ["failed"]))
         )
         floor = case.get("read_floor_s")
-        versus = ""
+        versus = f"; host steal time {case['steal_pct_all']} %" if case.get("steal_pct_all") else ""
         if ok and floor:
             ratio = case["wall_s"] / floor
-            versus = f"; pyarrow alone reads it in {floor:.2f} s here: the run is {ratio:.1f}x that"
+            versus += f"; pyarrow alone reads it in {floor:.2f} s here: the run is {ratio:.1f}x that"
             there = case.get("issue_read_floor_s")
             if there:
                 versus += f" (the target is {case['target_s'] / there:.1f}x the issue's {there} s read)"
@@ -248,7 +248,8 @@ def print_v2(res: dict[str, Any]) -> None:
         for name in ("import_floor", "import_floor_no_teardown", "run"):
             x = sm.get(name)
             if x:
-                print(f"  {name:<24} median {_s(x['wall_s'])}  all {x['wall_s_all']}")
+                steal = f"  (host steal % {x['steal_pct_all']})" if x.get("steal_pct_all") else ""
+                print(f"  {name:<24} median {_s(x['wall_s'])}  all {x['wall_s_all']}{steal}")
         if sm.get("ratio_no_teardown"):
             print(
                 f"  the run ends without Python's teardown of its modules (cli._end); against the floor "
