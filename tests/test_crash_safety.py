@@ -37,6 +37,16 @@ EXAMPLE = ROOT / "examples" / "pharmacists"
 DRIVER = Path(__file__).parent / "interrupt.py"
 ENV = {**os.environ, "PYTHONWARNINGS": "ignore"}
 
+
+def _killed_env(tmp_path: Path) -> dict[str, str]:
+    """The environment of a run about to be killed: its temporary folders (the
+    figures drawn ahead, which a killed run cannot remove) in the test's own
+    folder rather than the machine's /tmp."""
+    folder = tmp_path / "tmp"
+    folder.mkdir(exist_ok=True)
+    return {**ENV, "TMPDIR": str(folder)}
+
+
 # Kill points of a run that has a previous complete run under its --out.
 STAGES = ["stage:analyse", "stage:comparisons", "stage:figures", "stage:manifest", "stage:publish"]
 # The journal, then two renames per output folder (previous aside, new in).
@@ -139,7 +149,7 @@ def test_a_run_killed_at_a_named_point_leaves_complete_outputs(runs, tmp_path, p
         [sys.executable, str(DRIVER), point, "kill", "--", *_command(study, root, "en")],
         capture_output=True,
         text=True,
-        env=ENV,
+        env=_killed_env(tmp_path),
         timeout=600,
     )
     assert proc.returncode == -signal.SIGKILL, proc.stderr
@@ -158,7 +168,7 @@ def test_a_run_killed_after_a_delay_leaves_complete_outputs(runs, tmp_path, dela
         [sys.executable, "-m", "dmp_survey", *_command(study, root, "en")],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        env=ENV,
+        env=_killed_env(tmp_path),
     )
     time.sleep(delay_ms / 1000)
     proc.send_signal(signal.SIGKILL)
