@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -268,3 +269,40 @@ def test_the_export_digest_is_computed_once_and_follows_a_changed_file(tmp_path)
         assert calls == [path]
     finally:
         pipeline.sha256 = real
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_figure_workers_die_with_a_run_killed_outright(tmp_path):
+    # A run killed with SIGKILL cannot close its workers: they are killed
+    # with it (both of them: the second was forked by the first) instead of
+    # drawing on for figures nobody will collect.
+    import os
+    import signal
+    import subprocess
+    import time
+
+    script = tmp_path / "parent.py"
+    script.write_text(
+        "import sys, time\n"
+        "from dmp_survey.outputs import figure_jobs\n"
+        "figure_jobs._render = lambda *a: time.sleep(120)\n"
+        "drawers = figure_jobs.Drawers(2)\n"
+        "drawers.draw([(i,) for i in range(4)])\n"
+        "print(drawers.pgid, flush=True)\n"
+        "time.sleep(120)\n",
+        encoding="utf-8",
+    )
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    try:
+        pgid = int(parent.stdout.readline())
+        deadline = time.monotonic() + 60
+        while len(_members(pgid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(_members(pgid)) == 2  # both drawing
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait(timeout=10)
+        assert not _group_alive(pgid)
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+        parent.stdout.close()

@@ -147,6 +147,7 @@ def _serve(conn: Any, workers: int) -> None:
     with them, send the results back (or the first exception)."""
     import os
 
+    _die_with_parent()
     with contextlib.suppress(OSError):
         os.setpgid(0, 0)
     with contextlib.suppress(OSError):
@@ -167,6 +168,7 @@ def _serve(conn: Any, workers: int) -> None:
         if pid == 0:  # another worker, forked warm
             status = 1
             try:
+                _die_with_parent()
                 reader.close()
                 writer.send(_draw_shared(args, counter))
                 status = 0
@@ -188,6 +190,33 @@ def _serve(conn: Any, workers: int) -> None:
         conn.send(("error", failures[0]))
     else:
         conn.send(("ok", [done[i][1] for i in range(len(args))]))
+
+
+def _die_with_parent() -> None:
+    """Have this worker killed when the process that forked it ends (Linux's
+    PR_SET_PDEATHSIG; nothing elsewhere): a run killed outright (``kill -9``)
+    then takes its figure workers with it instead of leaving them drawing
+    figures nobody will collect. Called first thing after the fork; a parent
+    already gone by then (the worker was adopted) ends the worker at once.
+    Written with ctypes: the standard library has no prctl, and no
+    maintained package offers this one call without much more."""
+    import os
+    import signal
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    parent = os.getppid()
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent or parent == 1:
+        os._exit(1)
 
 
 def _draw_shared(args: list[tuple[Any, ...]], counter: Any) -> dict[int, tuple[str, Any]]:
