@@ -194,7 +194,9 @@ def _serve(conn: Any, workers: int) -> None:
 
 def _die_with_parent() -> None:
     """Have this worker killed when the process that forked it ends (Linux's
-    PR_SET_PDEATHSIG; nothing elsewhere): a run killed outright (``kill -9``)
+    PR_SET_PDEATHSIG, which watches the thread that forked: the workers are
+    forked, and collected, by the caller's own thread; nothing elsewhere): a
+    run killed outright (``kill -9``)
     then takes its figure workers with it instead of leaving them drawing
     figures nobody will collect. Called first thing after the fork; a parent
     already gone by then (the worker was adopted) ends the worker at once.
