@@ -10,7 +10,6 @@ byte-identical.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import hashlib
 import os
 import shutil
@@ -439,12 +438,15 @@ def write_outputs(
 
         if job is not None:
             stage("figures", collect)
+        # Read once for the report and the manifest: hashing the export takes
+        # 0.4 s at 10^6 answers, listing the libraries' versions 0.1 s.
+        provenance = _provenance(analysis) if "reports" in parts or processed else {}
         if "reports" in parts:
-            stage("report", lambda: _write_report(analysis, paths, figures))
+            stage("report", lambda: _write_report(analysis, paths, figures, provenance))
         if job is not None:
             stage("docx", lambda: _write_docx(analysis, paths, figures))
         if processed:
-            stage("manifest", lambda: _write_manifest(analysis, paths, written))
+            stage("manifest", lambda: _write_manifest(analysis, paths, written, provenance))
     finally:
         shared.__exit__(None, None, None)
         if job is not None:
@@ -489,27 +491,12 @@ def planned_outputs(study: Study, root: Path = Path()) -> dict[str, list[Path]]:
     return {"processed": processed, "figures": figures, "reports": [paths.report_html]}
 
 
-_DIGESTS: dict[tuple[object, ...], str] = {}
-
-
-def _export_digest(path: Path) -> str:
-    """The export's sha256, computed once while the file stays as it was
-    (same inode, size and modification time): the report and the manifest
-    both print it, and an export of 10^6 answers takes 0.4 s to hash."""
-    st = path.stat()
-    key = (str(path.resolve()), st.st_ino, st.st_size, st.st_mtime_ns)
-    if key not in _DIGESTS:
-        _DIGESTS.clear()
-        _DIGESTS[key] = sha256(path)
-    return _DIGESTS[key]
-
-
 def _provenance(analysis: Analysis) -> dict[str, object]:
     inputs = analysis.inputs
     published = inputs.published
     study = inputs.study
     return {
-        "input": {"file": inputs.raw_path.name, "sha256": _export_digest(inputs.raw_path)},
+        "input": {"file": inputs.raw_path.name, "sha256": sha256(inputs.raw_path)},
         "study": {"id": study.id, "study.yaml": sha256(study.directory / "study.yaml")},
         "codebook": {"file": inputs.codebook.path.name, "sha256": sha256(inputs.codebook.path)},
         "analysis_plan": {"file": inputs.plan.path.name, "sha256": sha256(inputs.plan.path)},
@@ -521,7 +508,9 @@ def _provenance(analysis: Analysis) -> dict[str, object]:
     }
 
 
-def _write_report(analysis: Analysis, paths: OutputPaths, figures: list[Path]) -> Path:
+def _write_report(
+    analysis: Analysis, paths: OutputPaths, figures: list[Path], provenance: dict[str, object]
+) -> Path:
     from .io.writers import write_text
     from .outputs.report import ReportData, render_report
 
@@ -544,7 +533,7 @@ def _write_report(analysis: Analysis, paths: OutputPaths, figures: list[Path]) -
         numeric=analysis.numeric,
         check=analysis.check,
         audit=analysis.audit,
-        provenance=_provenance(analysis),
+        provenance=provenance,
         lang=inputs.lang,
     )
     return write_text(paths.report_html, render_report(data))
@@ -592,11 +581,6 @@ def _notice(analysis: Analysis) -> str:
 def library_versions(extra: tuple[str, ...] = ()) -> dict[str, str]:
     """Python, the package and its libraries (and ``extra`` distributions),
     with the FreeType matplotlib renders with: the manifest's provenance."""
-    return dict(_library_versions(extra))
-
-
-@functools.cache  # read once per process: the report and the manifest both print them (0.1 s each)
-def _library_versions(extra: tuple[str, ...]) -> dict[str, str]:
     import platform
     from importlib.metadata import PackageNotFoundError, version
 
@@ -636,11 +620,13 @@ def _library_versions(extra: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
-def _write_manifest(analysis: Analysis, paths: OutputPaths, written: list[Path]) -> Path:
+def _write_manifest(
+    analysis: Analysis, paths: OutputPaths, written: list[Path], provenance: dict[str, object]
+) -> Path:
     from .io.writers import write_json
 
     manifest = {
-        **_provenance(analysis),
+        **provenance,
         "reconstructed_input": analysis.raw.reconstructed,
         "outputs": {str(p.relative_to(paths.root).as_posix()): sha256(p) for p in sorted(written)},
     }
