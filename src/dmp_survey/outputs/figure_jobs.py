@@ -178,14 +178,15 @@ def _serve(conn: Any, workers: int) -> None:
         pipes.append(reader)
         children.append(pid)
     done = _draw_shared(args, counter)
+    failures = []
     for reader in pipes:
         try:
             done.update(reader.recv())
         except EOFError:
-            done[-1] = ("error", RuntimeError("a figure worker stopped before it was done"))
+            failures.append(RuntimeError("a figure worker stopped before it was done"))
     for pid in children:
         os.waitpid(pid, 0)
-    failures = [done[i][1] for i in sorted(done) if done[i][0] != "ok"]
+    failures[:0] = [done[i][1] for i in sorted(done) if done[i][0] != "ok"]
     if failures:
         conn.send(("error", failures[0]))
     else:
@@ -196,12 +197,12 @@ def _die_with_parent() -> None:
     """Have this worker killed when the process that forked it ends (Linux's
     PR_SET_PDEATHSIG, which watches the thread that forked: the workers are
     forked, and collected, by the caller's own thread; nothing elsewhere): a
-    run killed outright (``kill -9``)
-    then takes its figure workers with it instead of leaving them drawing
-    figures nobody will collect. Called first thing after the fork; a parent
-    already gone by then (the worker was adopted) ends the worker at once.
-    Written with ctypes: the standard library has no prctl, and no
-    maintained package offers this one call without much more."""
+    run killed outright (``kill -9``) then takes its figure workers with it
+    instead of leaving them drawing figures nobody will collect. Called first
+    thing after the fork; a parent already gone by then (the worker was
+    adopted) ends the worker at once. Written with ctypes: the standard
+    library has no prctl, and no maintained package offers this one call
+    without much more."""
     import os
     import signal
     import sys
