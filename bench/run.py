@@ -21,6 +21,7 @@ import json
 import math
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -97,6 +98,10 @@ def measure(cmd: Sequence[str | Path], timeout: float, cwd: Path = ROOT) -> dict
     """Run ``cmd`` in a fresh process; wall time, the child's peak RSS, exit code
     and the last line of its stdout (the JSON of the bench children)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        # The bench's own peak: a child's peak RSS (wait4) starts at least at
+        # the spawning process's, so a child peak at or under it is not the
+        # child's own (see synthetic.ensure).
+        own_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
         jiffies = _cpu_jiffies()
         start = time.perf_counter()
         proc = subprocess.Popen(
@@ -119,6 +124,7 @@ def measure(cmd: Sequence[str | Path], timeout: float, cwd: Path = ROOT) -> dict
         "wall_s": wall,
         "maxrss_mb": usage.ru_maxrss / 1024.0,
         "rc": proc.returncode,
+        "bench_maxrss_mb": own_mb,
     }
     if jiffies and after and after[0] > jiffies[0]:
         result["steal_pct"] = 100.0 * (after[1] - jiffies[1]) / (after[0] - jiffies[0])
@@ -153,6 +159,12 @@ def summary(samples: list[dict[str, Any]]) -> dict[str, Any]:
     if len(ok) > 1:
         walls = [s["wall_s"] for s in ok]
         out["wall_s_min"], out["wall_s_max"] = min(walls), max(walls)
+    hidden = [s for s in ok if s["maxrss_mb"] <= s.get("bench_maxrss_mb", 0.0)]
+    if hidden:
+        out["maxrss_hidden"] = (
+            f"{len(hidden)} run(s) peaked no higher than the bench process itself "
+            f"({max(s['bench_maxrss_mb'] for s in hidden):.0f} MB): their peak is not their own"
+        )
     steal = [round(s["steal_pct"], 1) for s in samples if "steal_pct" in s]
     if steal:
         out["steal_pct_all"] = steal
