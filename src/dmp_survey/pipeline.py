@@ -13,7 +13,7 @@ import dataclasses
 import hashlib
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -34,6 +34,8 @@ from .study.folder import Study, load_study
 from .study.plan import AnalysisPlan
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from .outputs.figure_jobs import FigureJob
 
 __all__ = [
@@ -359,6 +361,23 @@ def write_outputs(
     # Each comparison laid out once for the workbook, Markdown, report and docx.
     shared = layouts_shared()
     shared.__enter__()
+    # Files hashed on a thread of their own as soon as they are final: the
+    # export and the study files (the provenance of the report and the
+    # manifest), then each output the moment it is written. hashlib lets go
+    # of the GIL while it digests a block, so at 10^6 answers the export
+    # (0.3 GB) and the responses files are hashed beside the writing of the
+    # other outputs rather than after it.
+    from concurrent.futures import ThreadPoolExecutor
+
+    hashing = ThreadPoolExecutor(1, thread_name_prefix="dmp-survey-sha256")
+    digests: dict[Path, Future[str]] = {}
+
+    def hashed(paths: list[Path]) -> list[Path]:
+        for path in paths:
+            digests[path] = hashing.submit(sha256, path)
+        return paths
+
+    provenance = hashing.submit(_provenance, analysis) if "reports" in parts or processed else None
     try:
         responses = _processed_responses(analysis.coded)
         notice = _notice(analysis)
@@ -372,7 +391,7 @@ def write_outputs(
             with ThreadPoolExecutor(1, thread_name_prefix="dmp-survey-parquet") as pool:
                 parquet = pool.submit(write_parquet, paths.responses_parquet, responses)
                 csv = write_csv(paths.responses_csv, responses)
-                return [parquet.result(), csv]
+                return hashed([parquet.result(), csv])
 
         stage("responses", write_responses)
         release()
@@ -440,14 +459,15 @@ def write_outputs(
             stage("figures", collect)
         # Read once for the report and the manifest: hashing the export takes
         # 0.4 s at 10^6 answers, listing the libraries' versions 0.1 s.
-        provenance = _provenance(analysis) if "reports" in parts or processed else {}
+        read = provenance.result() if provenance is not None else {}
         if "reports" in parts:
-            stage("report", lambda: _write_report(analysis, paths, figures, provenance))
+            stage("report", lambda: _write_report(analysis, paths, figures, read))
         if job is not None:
             stage("docx", lambda: _write_docx(analysis, paths, figures))
         if processed:
-            stage("manifest", lambda: _write_manifest(analysis, paths, written, provenance))
+            stage("manifest", lambda: _write_manifest(analysis, paths, written, read, digests))
     finally:
+        hashing.shutdown(wait=True, cancel_futures=True)
         shared.__exit__(None, None, None)
         if job is not None:
             job.close()
@@ -621,14 +641,23 @@ def library_versions(extra: tuple[str, ...] = ()) -> dict[str, str]:
 
 
 def _write_manifest(
-    analysis: Analysis, paths: OutputPaths, written: list[Path], provenance: dict[str, object]
+    analysis: Analysis,
+    paths: OutputPaths,
+    written: list[Path],
+    provenance: dict[str, object],
+    digests: Mapping[Path, Future[str]] | None = None,
 ) -> Path:
+    """``digests``: outputs already being hashed (``write_outputs``)."""
     from .io.writers import write_json
 
+    known = digests or {}
     manifest = {
         **provenance,
         "reconstructed_input": analysis.raw.reconstructed,
-        "outputs": {str(p.relative_to(paths.root).as_posix()): sha256(p) for p in sorted(written)},
+        "outputs": {
+            str(p.relative_to(paths.root).as_posix()): known[p].result() if p in known else sha256(p)
+            for p in sorted(written)
+        },
     }
     return write_json(paths.manifest_json, manifest)
 
