@@ -32,7 +32,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, cast
 
 import matplotlib
 
@@ -575,10 +575,10 @@ _PDF_METADATA = {"Creator": None, "Producer": None, "CreationDate": None}
 # each figure, most of a figure's CPU time. Here the font is cut once per
 # process to the characters a study writes (Latin scripts and their
 # punctuation), without the layout tables, which no PDF reader uses (matplotlib
-# places every glyph itself); each figure's subset is cut from that small font.
-# A figure drawing a character outside it takes matplotlib's own path. Either
-# way the bytes depend only on the glyphs drawn, never on the figures drawn
-# before in the process.
+# places every glyph itself); each figure embeds that small font whole
+# (:func:`_glyphs_subset`). A figure drawing a character outside it takes
+# matplotlib's own path. Either way the bytes depend only on the glyphs drawn,
+# never on the figures drawn before in the process.
 
 _COMMON_CHARACTERS = frozenset(
     [
@@ -727,16 +727,41 @@ def _write_font_cache(cache: Path, font: bytes, index: dict[int, int]) -> None:
             os.unlink(tmp)
 
 
+class _SavedFont:
+    """A font already saved: its bytes, with the two things matplotlib's PDF
+    backend does with the font of a subset (open it as a context manager,
+    ``save`` it to a file object; ``_backend_pdf_ps.font_as_file``)."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def save(self, file: IO[bytes], reorderTables: bool | None = None) -> None:  # fontTools' signature
+        file.write(self._data)
+
+    def __enter__(self) -> _SavedFont:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
 def _glyphs_subset(fontfile: Any, glyphs: Collection[int]) -> Any:
     """Drop-in for matplotlib's ``_backend_pdf_ps.get_glyphs_subset`` (same
     arguments, same result: a context manager giving the subset font and its
-    glyph-id map), cut from :func:`_common_font` when it holds every glyph."""
+    glyph-id map): the whole of :func:`_common_font` when it holds every
+    glyph drawn, else matplotlib's own subset of the font.
+
+    The Latin cut is embedded whole rather than cut again to the glyphs of
+    each figure: cutting it took fontTools 30 ms per face and figure (a
+    ninth of the CPU time of the figures, 0.5 s for the 16 of the shipped
+    study), for files 4 times smaller (a figure's PDF about 115 KB instead
+    of 25 KB: three faces of about 35 KB compressed)."""
     common, index = _common_font(str(fontfile), getattr(fontfile, "face_index", 0))
     wanted = set(glyphs)
     if not wanted <= index.keys():
         return _MATPLOTLIB_SUBSET(fontfile, wanted)
-    font, inner = _subset(io.BytesIO(common), {index[g] for g in wanted})
-    return _backend_pdf_ps.SubsetResults(font, {g: inner[index[g]] for g in wanted})._as_cm()
+    font = cast(Any, _SavedFont(common))
+    return _backend_pdf_ps.SubsetResults(font, {g: index[g] for g in wanted})._as_cm()
 
 
 _MATPLOTLIB_SUBSET = _backend_pdf_ps.get_glyphs_subset
