@@ -90,3 +90,73 @@ def test_figures_start_before_scipy_and_statsmodels_are_imported(tmp_path):
     seen = json.loads(done.stderr.strip().splitlines()[-1])
     assert seen["columns"] == ["variable", "level", "n", "denominator", "percent"]
     assert seen["heavy"] == []
+
+
+WORKERS_FIRST = """
+import json, pickle, sys
+from dmp_survey.outputs import figure_jobs
+seen = {}
+real = figure_jobs.prepare
+def prepare(workers=None):
+    # Which libraries the command had imported when it forked the figure workers.
+    seen["at_fork"] = sorted({m.split(".")[0] for m in sys.modules} & {"pandas", "pyarrow", "matplotlib"})
+    return real(workers)
+figure_jobs.prepare = prepare
+from dmp_survey.cli import app
+sys.argv = ["dmp-survey", *json.loads(sys.argv[1])]
+try:
+    app()
+except SystemExit as exc:
+    seen["code"] = exc.code
+print(json.dumps(seen), file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize("command", ["run", "figures"])
+def test_commands_that_draw_fork_the_figure_workers_before_importing_pandas(tmp_path, command):
+    # Forked first, the workers import matplotlib on the other core while the command imports
+    # pandas and reads the export.
+    args = [command, str(DEFAULT_RAW), "--out", str(tmp_path / "out")]
+    done = subprocess.run(
+        [sys.executable, "-c", WORKERS_FIRST, json.dumps(args)], capture_output=True, text=True, timeout=300
+    )
+    seen = json.loads(done.stderr.strip().splitlines()[-1])
+    assert seen["at_fork"] == []
+    assert seen.get("code") in (0, None)
+    assert (tmp_path / "out" / "figures" / "figure_01.png").is_file()
+
+
+WARM_WORKER = """
+import json, pickle, sys
+from pathlib import Path
+from dmp_survey.outputs import figure_jobs
+figure_jobs._warm()  # what a figure worker does before it is given figures
+data = pickle.loads(bytes.fromhex(sys.argv[1]))  # a figure's data, as the caller sends it
+paths = figure_jobs._render(data, Path(sys.argv[2]))
+libraries = sorted({m.split(".")[0] for m in sys.modules} & {"pandas", "pyarrow", "matplotlib"})
+print(json.dumps({"libraries": libraries, "files": [p.name for p in paths]}), file=sys.stderr)
+"""
+
+
+def test_a_figure_worker_draws_without_importing_pandas(tmp_path):
+    # The caller takes each figure's numbers from its tables (pandas); the worker, which imports
+    # matplotlib, receives plain data: it has no pandas to import before its first figure.
+    import pickle
+
+    from dmp_survey.outputs.figure_data import FigureData
+
+    data = FigureData(
+        number=1, variable="x", lang="fr", title="Figure 1 : essai", subtitle="n = 10", codes=("a", "b"),
+        labels=("Oui", "Non"), counts=(6, 4), percents=(60.0, 40.0), denominator=10, missing=0,
+        horizontal=False, ordered=False, anchors=None, published=True, note=None, missing_note=None,
+        footer=None,
+    )  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", WARM_WORKER, pickle.dumps(data).hex(), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    seen = json.loads(done.stderr.strip().splitlines()[-1])
+    assert seen["libraries"] == ["matplotlib"]
+    assert seen["files"] == ["figure_01.png", "figure_01.svg", "figure_01.pdf", "figure_01.png"]

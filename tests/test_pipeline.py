@@ -206,14 +206,14 @@ def test_a_figure_failing_in_any_worker_fails_the_run_and_leaves_no_worker(tmp_p
 
     from dmp_survey.outputs import figure_jobs, figures
 
-    real = figures._render_one
+    real = figures.draw_figure
 
-    def render(descriptive, figure, *args, **kwargs):
-        if figure.number in (3, 14):
-            raise ValueError(f"figure {figure.number} cannot be drawn")
-        return real(descriptive, figure, *args, **kwargs)
+    def render(data, out_dir):
+        if data.number in (3, 14):
+            raise ValueError(f"figure {data.number} cannot be drawn")
+        return real(data, out_dir)
 
-    monkeypatch.setattr(figures, "_render_one", render)
+    monkeypatch.setattr(figures, "draw_figure", render)
     pools = []
     real_prepare = figure_jobs.prepare
     monkeypatch.setattr(figure_jobs, "prepare", lambda *a: pools.append(real_prepare(2)) or pools[-1])

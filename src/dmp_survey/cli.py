@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, NoReturn, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 
@@ -76,6 +76,24 @@ def _user_errors() -> Iterator[None]:
     except DmpSurveyError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
+
+
+@contextmanager
+def _figure_workers() -> Iterator[Any]:
+    """The figure workers (:func:`dmp_survey.outputs.figure_jobs.prepare`),
+    forked before this process imports anything heavy: they import
+    matplotlib on the other core, idle until then, while this process
+    imports pandas and reads the export, and are ready to draw when the
+    figures' data are. The pipeline closes them when it ends; here they are
+    closed when the command fails before that."""
+    from .outputs.figure_jobs import prepare
+
+    pool = prepare()
+    try:
+        yield pool
+    finally:
+        if pool is not None:
+            pool.close()
 
 
 def _no_old(old: Path | None) -> None:
@@ -146,14 +164,17 @@ def run(
 
     Example: dmp-survey run export.csv --study my-study --out results --lang en
     """
-    from .pipeline import load_inputs
-    from .pipeline import run as run_pipeline
-    from .progress import with_progress
-
     _no_old(old)
     lang = _lang(lang)
-    inputs = _call(lambda: load_inputs(raw, study, lang, sheet, csv))
-    analysis = _call(lambda: with_progress(lambda progress: run_pipeline(inputs, out, progress=progress)))
+    with _figure_workers() as pool:
+        from .pipeline import load_inputs
+        from .pipeline import run as run_pipeline
+        from .progress import with_progress
+
+        inputs = _call(lambda: load_inputs(raw, study, lang, sheet, csv))
+        analysis = _call(
+            lambda: with_progress(lambda progress: run_pipeline(inputs, out, progress=progress, pool=pool))
+        )
     typer.echo(f"{analysis.coded.n} respondents; outputs written under {out}")
     if analysis.check is not None:
         typer.echo(analysis.check.summary())
@@ -169,12 +190,13 @@ def _partial(
     old: Path | None,
     csv: str = "standard",
 ) -> None:
-    from .pipeline import load_inputs
-    from .pipeline import run as run_pipeline
-
     _no_old(old)
     lang = _lang(lang)
-    _call(lambda: run_pipeline(load_inputs(raw, study, lang, sheet, csv), out, parts=parts))
+    with _figure_workers() as pool:
+        from .pipeline import load_inputs
+        from .pipeline import run as run_pipeline
+
+        _call(lambda: run_pipeline(load_inputs(raw, study, lang, sheet, csv), out, parts=parts, pool=pool))
     typer.echo(f"{', '.join(sorted(parts))} written under {out}")
 
 

@@ -36,7 +36,7 @@ from .study.plan import AnalysisPlan
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
-    from .outputs.figure_jobs import FigureJob
+    from .outputs.figure_jobs import Drawers, FigureJob
 
 __all__ = [
     "ALL_PARTS",
@@ -679,19 +679,26 @@ def run(
     fail_at: str | None = None,
     parts: frozenset[str] = ALL_PARTS,
     progress: Callable[[str], None] | None = None,
+    pool: Drawers | None = None,
 ) -> Analysis:
     """Analyse, write into a staging directory next to the outputs, publish.
 
     On any failure the staging directory is removed and the previous outputs
     are left as they were. ``parts`` limits what is written and replaced
     (``dmp-survey figures`` and ``report`` use it); ``progress(stage)`` is
-    called as each stage starts.
+    called as each stage starts. ``pool``: figure workers the caller forked
+    earlier still (:func:`dmp_survey.outputs.figure_jobs.prepare`: the
+    command line forks them before it imports pandas); ``run`` closes them.
     """
     from .io.paths import check_output_root
 
-    check_output_root(root)  # before any analysis: an unusable --out is one line, exit 2
     draws = bool({"figures", "reports"} & parts)
-    pool: Any = None  # figure workers forked ahead (figure_jobs.prepare)
+    try:
+        check_output_root(root)  # before any analysis: an unusable --out is one line, exit 2
+    except BaseException:
+        if pool is not None:
+            pool.close()
+        raise
     if progress is not None:
         progress("analyse")
     folders: list[Path] = []
@@ -725,7 +732,7 @@ def run(
         )
 
     try:
-        if draws:
+        if draws and pool is None:
             from .outputs.figure_jobs import prepare
 
             # The figure workers are forked now and import matplotlib on the

@@ -20,15 +20,16 @@ if TYPE_CHECKING:
 
     from ..study.codebook import Codebook
     from ..study.plan import AnalysisPlan
+    from .figure_data import FigureData
 
 __all__ = ["Drawers", "FigureJob", "prepare", "start_figures"]
 
 
-def _render(*args: Any) -> list[Path]:
+def _render(data: FigureData, out_dir: Path) -> list[Path]:
     """One figure (in a worker: matplotlib is imported here, not by the caller)."""
-    from .figures import _render_one
+    from .figures import draw_figure
 
-    return _render_one(*args)
+    return draw_figure(data, out_dir)
 
 
 def default_workers() -> int:
@@ -297,10 +298,14 @@ def start_figures(
     :meth:`FigureJob.result` is called. ``pool``: workers already forked by
     :func:`prepare` (then ``workers`` is not used).
     """
+    from .figure_data import figure_data
+
     out_dir.mkdir(parents=True, exist_ok=True)
     todo = sorted(plan.figures, key=lambda f: f.number)
-    args = [
-        (descriptive, figure, codebook, out_dir, lang, reconstructed, source, numeric, bins)
+    # Each figure's numbers and texts are taken here, where the tables are:
+    # the workers receive plain data and never import pandas.
+    args: list[tuple[Any, ...]] = [
+        (figure_data(descriptive, figure, codebook, lang, reconstructed, source, numeric, bins), out_dir)
         for figure in todo
     ]
     return FigureJob(args, default_workers() if workers is None else workers, pool)
