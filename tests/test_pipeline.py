@@ -296,3 +296,44 @@ def test_figure_workers_die_with_a_run_killed_outright(tmp_path):
         if parent.poll() is None:
             parent.kill()
         parent.stdout.close()
+
+
+def test_report_and_word_document_are_laid_out_while_the_figures_are_drawn(tmp_path, monkeypatch):
+    # Only the pictures wait for the figures: the page and the document are laid out first, and
+    # the run's outputs are those of a report rendered whole.
+    from dmp_survey import pipeline
+    from dmp_survey.outputs import figure_jobs, report
+
+    events = []
+    for name in ("_report_page", "_docx_draft"):
+        real = getattr(pipeline, name)
+        monkeypatch.setattr(pipeline, name, lambda *a, _r=real, _n=name: events.append(_n) or _r(*a))
+    real_result = figure_jobs.FigureJob.result
+    collect = lambda self: events.append("figures") or real_result(self)  # noqa: E731
+    monkeypatch.setattr(figure_jobs.FigureJob, "result", collect)
+    run(load_inputs(DEFAULT_RAW), tmp_path / "out")
+    assert events == ["_report_page", "_docx_draft", "figures"]
+    page = (tmp_path / "out" / "reports" / "report.html").read_text(encoding="utf-8")
+    assert "\x00" not in page and page.count('src="data:image/png;base64,iVBOR') == 16
+    with pytest.raises(ValueError, match="figure 3"):
+        report.embed_figures("no place", [(3, tmp_path / "figure_03.png")])
+
+
+def test_word_document_draft_takes_the_pictures_it_was_laid_out_for(tmp_path):
+    import dataclasses
+
+    from dmp_survey.outputs.docx import docx_draft
+
+    inputs = load_inputs(DEFAULT_RAW)
+    draft = docx_draft(
+        study=inputs.study,
+        codebook=inputs.codebook,
+        plan=dataclasses.replace(inputs.plan, comparisons=()),
+        n_respondents=0,
+        descriptive=pd.DataFrame(columns=["variable", "level", "n", "denominator", "percent"]),
+        tables={},
+        figures=[1, 2],
+    )
+    with pytest.raises(ValueError, match=r"figures \[1\] are not the draft's \[1, 2\]"):
+        draft.write(tmp_path / "results.docx", [(1, tmp_path / "figure_01.png")])
+    assert not (tmp_path / "results.docx").exists()

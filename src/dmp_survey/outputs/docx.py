@@ -30,7 +30,7 @@ from ..study.plan import AnalysisPlan, Comparison
 from . import numbers
 from .annex import SHORT_TESTS, comparison_layout, family_note
 
-__all__ = ["write_docx"]
+__all__ = ["DocxDraft", "docx_draft", "write_docx"]
 
 _T = {
     "fr": {
@@ -360,6 +360,64 @@ def write_docx(
     same run; ``tables`` maps comparison id → table, laid out in the plan's
     order. Same inputs, same bytes.
     """
+    draft = docx_draft(
+        study=study,
+        codebook=codebook,
+        plan=plan,
+        n_respondents=n_respondents,
+        descriptive=descriptive,
+        tables=tables,
+        figures=[number for number, _ in figures],
+        reconstructed=reconstructed,
+        lang=lang,
+        numeric_tables=numeric_tables,
+    )
+    return draft.write(path, figures)
+
+
+class DocxDraft:
+    """``results.docx`` laid out but for its pictures (:func:`docx_draft`):
+    the run lays the document out while the figures are drawn and only puts
+    the pictures in once they are (:meth:`write`)."""
+
+    def __init__(self, doc: Any, slots: dict[int, Any]) -> None:
+        self._doc = doc
+        self._slots = slots  # figure number -> the empty paragraph its picture goes in
+
+    def write(self, path: Path, figures: Sequence[tuple[int, Path]]) -> Path:
+        """Put each figure's PNG in its place, in figure order, write ``path``
+        and return it. ``figures``: (number, PNG path) of the numbers the
+        draft was made for."""
+        from docx.shared import Cm
+
+        if sorted(n for n, _ in figures) != sorted(self._slots):
+            raise ValueError(
+                f"figures {sorted(n for n, _ in figures)} are not the draft's {sorted(self._slots)}"
+            )
+        # Added in the order the whole document would have added them (the
+        # pictures' relationship and drawing ids follow that order).
+        for number, png in figures:
+            self._slots[number].add_run().add_picture(str(png), width=Cm(15))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._doc.save(str(path))
+        return normalise_xlsx(path)
+
+
+def docx_draft(
+    *,
+    study: Study,
+    codebook: Codebook,
+    plan: AnalysisPlan,
+    n_respondents: int,
+    descriptive: pd.DataFrame,
+    tables: dict[str, pd.DataFrame],
+    figures: Sequence[int],
+    reconstructed: bool = False,
+    lang: str = "fr",
+    numeric_tables: dict[str, pd.DataFrame] | None = None,
+) -> DocxDraft:
+    """``results.docx`` with an empty place for the picture of each figure
+    numbered in ``figures``, in that order (:func:`write_docx`'s arguments)."""
     from docx import Document
     from docx.enum.section import WD_SECTION
     from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -395,15 +453,16 @@ def write_docx(
     _add_table(doc, rows, 9, 2, (5.6, 5.1, 1.4, 2.7, 1.2), lang)
     _note(doc, t["descriptive_note"], lang)
 
+    slots: dict[int, Any] = {}
     if figures:
         styled.add(typeset(t["figures"]), "Heading 1")
         by_number = {f.number: f for f in plan.figures}
-        for number, png in figures:
+        for number in figures:
             fig = by_number[number]
             picture = doc.add_paragraph()
             picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
             picture.paragraph_format.keep_with_next = True
-            picture.add_run().add_picture(str(png), width=Cm(15))
+            slots[number] = picture
             caption = styled.add("", "Caption")
             caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
             caption.add_run(typeset(fig.title(lang)))
@@ -439,6 +498,4 @@ def write_docx(
     core.last_printed = fixed
     core.revision = 1
     core.comments = ""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    doc.save(str(path))
-    return normalise_xlsx(path)
+    return DocxDraft(doc, slots)

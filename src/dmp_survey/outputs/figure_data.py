@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -27,9 +28,11 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_SOURCE",
     "LANGUAGES",
+    "WORD_DIR",
     "FigureData",
     "bar_label",
     "figure_data",
+    "figure_files",
     "format_percent",
     "percent_tick",
 ]
@@ -326,3 +329,15 @@ def _histogram_data(
         edges=tuple(float(e) for e in edges),
         unit=str(q.unit.get(lang) or ""),
     )
+
+
+# Where the title-less pictures for Word go, under the figures directory.
+WORD_DIR = "word"
+
+
+def figure_files(out_dir: Path, number: int) -> list[Path]:
+    """The files of figure ``number`` under ``out_dir``, in the order
+    :func:`render_figures` returns them: PNG, SVG, PDF, then the title-less
+    PNG for Word."""
+    stem = f"figure_{number:02d}"
+    return [out_dir / f"{stem}.{ext}" for ext in ("png", "svg", "pdf")] + [out_dir / WORD_DIR / f"{stem}.png"]

@@ -63,6 +63,7 @@ from .figure_data import (
     FigureData,
     bar_label,
     figure_data,
+    figure_files,
     format_percent,
     percent_tick,
 )
@@ -616,18 +617,6 @@ def save_figure(
                 untitled = _untitled(fig)
             _write_png(word_path, untitled)
     return paths
-
-
-# Where the title-less pictures for Word go, under the figures directory.
-WORD_DIR = "word"
-
-
-def figure_files(out_dir: Path, number: int) -> list[Path]:
-    """The files of figure ``number`` under ``out_dir``, in the order
-    :func:`render_figures` returns them: PNG, SVG, PDF, then the title-less
-    PNG for Word."""
-    stem = f"figure_{number:02d}"
-    return [out_dir / f"{stem}.{ext}" for ext in ("png", "svg", "pdf")] + [out_dir / WORD_DIR / f"{stem}.png"]
 
 
 def draw_figure(data: FigureData, out_dir: Path) -> list[Path]:

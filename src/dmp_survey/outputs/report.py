@@ -39,7 +39,7 @@ from ..study.plan import AnalysisPlan
 from . import numbers
 from .annex import SHORT_TESTS, comparison_layout, family_note, format_p
 
-__all__ = ["ReportData", "render_report"]
+__all__ = ["ReportData", "embed_figures", "render_report"]
 
 
 @dataclass(frozen=True)
@@ -350,12 +350,32 @@ def _numeric(data: ReportData) -> str:
     return _table(head, rows, (1, 2, 3, 4, 5), _T[data.lang]["numeric"])
 
 
+def _figure_slot(number: int) -> str:
+    """Where figure ``number``'s PNG goes in the page, base64-encoded
+    (:func:`embed_figures`): inside an attribute, which the typesetting never
+    reads, and made of characters no report text holds."""
+    return f"\x00figure-{number}\x00"
+
+
+def embed_figures(page: str, figures: Sequence[tuple[int, Path]]) -> str:
+    """``page`` (:func:`render_report` with ``embed=False``) with each
+    figure's PNG in its place."""
+    for number, png in figures:
+        slot = _figure_slot(number)
+        if page.count(slot) != 1:
+            raise ValueError(f"the report has no place for figure {number}")
+        page = page.replace(slot, base64.b64encode(png.read_bytes()).decode("ascii"))
+    if _figure_slot(0)[:8] in page:
+        raise ValueError("the report has a place left for a figure not given")
+    return page
+
+
 def _figures(data: ReportData) -> str:
     by_number = {f.number: f for f in data.plan.figures}
     out = []
-    for number, png in data.figures:
+    for number, _png in data.figures:
         fig = by_number[number]
-        encoded = base64.b64encode(png.read_bytes()).decode("ascii")
+        encoded = _figure_slot(number)
         caption = escape(fig.title(data.lang))
         if fig.variable in data.codebook and not data.codebook[fig.variable].published:
             caption += f" <em>({escape(_not_published(data))})</em>"
@@ -524,8 +544,11 @@ def _typeset_html(markup: str, lang: str) -> str:
     return "".join(parts)
 
 
-def render_report(data: ReportData) -> str:
-    """The report page as one HTML string (same input, same bytes)."""
+def render_report(data: ReportData, embed: bool = True) -> str:
+    """The report page as one HTML string (same input, same bytes). With
+    ``embed=False`` the figures' pictures are left out, each in a place
+    :func:`embed_figures` fills: the run lays the page out while the figures
+    are drawn."""
     t = _T[data.lang]
     sections = [
         ("methods", t["methods"], _methods(data)),
@@ -552,7 +575,7 @@ def render_report(data: ReportData) -> str:
     title = escape(numbers.typeset(data.study.texts.get("title", data.lang), data.lang))
     body = _typeset_html(body, data.lang)
     notice = _typeset_html(notice, data.lang)
-    return (
+    page = (
         "<!DOCTYPE html>\n"
         f'<html lang="{data.lang}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
@@ -560,3 +583,4 @@ def render_report(data: ReportData) -> str:
         f"<header>\n<h1>{title}</h1>\n{notice}\n</header>\n"
         f'<nav aria-label="{escape(t["contents"])}">{toc}</nav>\n<main>\n{body}\n</main>\n</body>\n</html>\n'
     )
+    return embed_figures(page, data.figures) if embed else page
