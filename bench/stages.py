@@ -26,8 +26,9 @@ modules, ``from x import y`` included). Stages:
                  responses CSV, comparison CSVs, descriptive, checks, audit, manifest
 ``responses``    the processed responses frame and its Parquet file
 ``workbook``     ``comparisons.xlsx``; ``markdown``: ``comparisons.md``
-``report``       the HTML report (``pipeline._write_report``)
-``docx``         ``results.docx`` (``pipeline._write_docx``)
+``report``       the HTML report (``pipeline._report_page``, laid out while the figures
+                 are drawn, and ``pipeline._write_report``, which embeds them)
+``docx``         ``results.docx`` (``pipeline._docx_draft`` then ``pipeline._write_docx``)
 ``other``        the rest of ``pipeline.run``: staging folder, publishing, clean-up
 
 A stage's ``seconds`` is its own time (time spent in another timed stage
@@ -77,9 +78,11 @@ HOOKS = [
     ("dmp_survey.io.writers", "write_parquet", "responses"),
     ("dmp_survey.io.writers", "write_csv", "csv"),
     ("dmp_survey.pipeline", "_write_manifest", "manifest"),
+    ("dmp_survey.pipeline", "_report_page", "report"),
     ("dmp_survey.pipeline", "_write_report", "report"),
     ("dmp_survey.outputs.workbook", "write_workbook", "workbook"),
     ("dmp_survey.outputs.annex", "write_comparisons_markdown", "markdown"),
+    ("dmp_survey.pipeline", "_docx_draft", "docx"),
     ("dmp_survey.pipeline", "_write_docx", "docx"),
     ("dmp_survey.pipeline", "run", "other"),
 ]
