@@ -113,6 +113,9 @@ def small(rounds: int, tmp: Path, timeout: float) -> dict[str, Any]:
     st = bench.measure([bench.PYTHON, bench.BENCH / "stages.py", bench.RAW, "--out", out], timeout)
     shutil.rmtree(out, ignore_errors=True)
     res["stages"] = st.get("child", {}).get("stages")
+    # Where the figures' CPU time goes: one worker's work, drawn serially (bench/v2_figures.py).
+    fig = bench.measure([bench.PYTHON, bench.BENCH / "v2_figures.py", bench.RAW], timeout)
+    res["figures"] = fig.get("child") if fig["rc"] == 0 else {"error": fig.get("error")}
     res["cpu"] = _cpu_seconds(commands, tmp, timeout)
     return res
 
@@ -270,6 +273,15 @@ def print_v2(res: dict[str, Any]) -> None:
         if stages:
             parts = ", ".join(f"{k} {v['seconds']:.2f}" for k, v in stages.items())
             print(f"  where the run's time goes (one instrumented run, s): {parts}")
+        fig = sm.get("figures") or {}
+        if fig.get("parts"):
+            parts = ", ".join(f"{k} {v:.2f}" for k, v in fig["parts"].items())
+            print(
+                f"  where the figures' CPU time goes (bench/v2_figures.py: one worker's work, serially, s): "
+                f"warm-up {fig['warm_s']:.2f}; {fig['figures']} figures {fig['total_s']:.2f}: {parts}"
+            )
+        elif fig:
+            print(f"  figures' CPU time not measured: {fig.get('error')}")
     for v in res["verdicts"]:
         verdict = "met" if v["met"] else ("n/a" if v["met"] is None else "NOT MET")
         print(f"  [{verdict:>7}] {v['target']}: {v['measured']} ({v['detail']})")
