@@ -337,3 +337,37 @@ def test_word_document_draft_takes_the_pictures_it_was_laid_out_for(tmp_path):
     with pytest.raises(ValueError, match=r"figures \[1\] are not the draft's \[1, 2\]"):
         draft.write(tmp_path / "results.docx", [(1, tmp_path / "figure_01.png")])
     assert not (tmp_path / "results.docx").exists()
+
+
+def test_figure_workers_take_the_costliest_figures_first_and_return_them_in_order(tmp_path, monkeypatch):
+    # Drawn in the order given (the costliest first: a costly figure taken last kept one worker
+    # busy while the other had nothing left), returned in the figures' own order.
+    from dmp_survey.outputs import figure_jobs
+    from dmp_survey.outputs.figure_data import FigureData
+
+    log = tmp_path / "taken.txt"
+
+    def render(index, _out):
+        with log.open("a") as fh:
+            fh.write(f"{index}\n")
+        return [Path(f"figure_{index}")]
+
+    monkeypatch.setattr(figure_jobs, "_render", render)
+    order = [3, 0, 4, 1, 2]
+    job = figure_jobs.FigureJob([(i, None) for i in range(5)], 2, order=order)
+    assert job.result() == [Path(f"figure_{i}") for i in range(5)]
+    taken = [int(line) for line in log.read_text().split()]
+    assert sorted(taken) == list(range(5)) and set(taken[:2]) == {3, 0}
+    with pytest.raises(ValueError, match="permutation"):
+        figure_jobs.FigureJob([(0, None), (1, None)], 1, order=[0, 0])
+
+    def data(n_answers, horizontal):
+        return FigureData(
+            number=1, variable="x", lang="en", title="t", subtitle="s", codes=("a",) * n_answers,
+            labels=("a",) * n_answers, counts=(1,) * n_answers, percents=(1.0,) * n_answers,
+            denominator=n_answers, missing=0, horizontal=horizontal, ordered=False, anchors=None,
+            published=True, note=None, missing_note=None, footer=None,
+        )  # fmt: skip
+
+    assert figure_jobs._texts_drawn(data(4, True)) > figure_jobs._texts_drawn(data(4, False))
+    assert figure_jobs._texts_drawn(data(4, False)) > figure_jobs._texts_drawn(data(2, False))

@@ -257,18 +257,32 @@ class FigureJob:
     stops the workers (call it when the caller fails).
     """
 
-    def __init__(self, args: list[tuple[Any, ...]], workers: int, pool: Drawers | None = None) -> None:
+    def __init__(
+        self,
+        args: list[tuple[Any, ...]],
+        workers: int,
+        pool: Drawers | None = None,
+        order: list[int] | None = None,
+    ) -> None:
+        """``order``: the indices of ``args`` in the order the workers take
+        them (the results come back in the order of ``args`` whatever it is)."""
         self._args = args
+        self._order = list(range(len(args))) if order is None else order
+        if sorted(self._order) != list(range(len(args))):
+            raise ValueError("order is not a permutation of the figures")
         self._pool = pool if pool is not None or len(args) < 2 else prepare(workers)
         if self._pool is not None:
-            self._pool.draw(args)
+            self._pool.draw([args[i] for i in self._order])
 
     def result(self) -> list[Path]:
         if self._pool is None:
             groups = [_render(*a) for a in self._args]
         else:
-            groups = self._pool.result()
+            drawn = self._pool.result()
             self.close()
+            groups = [[] for _ in self._args]
+            for position, index in enumerate(self._order):
+                groups[index] = drawn[position]
         return [path for group in groups for path in group]
 
     def close(self) -> None:
@@ -308,4 +322,20 @@ def start_figures(
         (figure_data(descriptive, figure, codebook, lang, reconstructed, source, numeric, bins), out_dir)
         for figure in todo
     ]
-    return FigureJob(args, default_workers() if workers is None else workers, pool)
+    # The costliest figures first: the workers take the next figure as they
+    # finish one, and a costly figure taken last kept one worker drawing
+    # while the other had nothing left (the shipped study's 16 figures: the
+    # two workers' sums of serial drawing times 2.17 s and 1.90 s in figure
+    # order, 2.04 s and 2.03 s in this one).
+    order = sorted(range(len(args)), key=lambda i: -_texts_drawn(args[i][0]))
+    return FigureJob(args, default_workers() if workers is None else workers, pool, order)
+
+
+def _texts_drawn(data: FigureData) -> int:
+    """How many texts a figure draws, roughly (what its drawing time goes
+    with): a tick label and a bar label per answer, a wrapped long label
+    more on a horizontal chart, a histogram's few ticks, its notes."""
+    texts = 6 if data.edges is not None else 2 * len(data.counts)
+    if data.horizontal:
+        texts += len(data.counts)
+    return texts + len(data.notes)
