@@ -710,14 +710,6 @@ def run(
     from .io.paths import check_output_root
 
     draws = bool({"figures", "reports"} & parts)
-    try:
-        check_output_root(root)  # before any analysis: an unusable --out is one line, exit 2
-    except BaseException:
-        if pool is not None:
-            pool.close()
-        raise
-    if progress is not None:
-        progress("analyse")
     folders: list[Path] = []
     jobs: list[FigureJob] = []
 
@@ -749,6 +741,9 @@ def run(
         )
 
     try:
+        check_output_root(root)  # before any analysis: an unusable --out is one line, exit 2
+        if progress is not None:
+            progress("analyse")
         if draws and pool is None:
             from .outputs.figure_jobs import prepare
 

@@ -352,39 +352,12 @@ def _landscape(section: Any) -> None:
     section.page_width, section.page_height = max(width, height), min(width, height)
 
 
-def write_docx(
-    path: Path,
-    *,
-    study: Study,
-    codebook: Codebook,
-    plan: AnalysisPlan,
-    n_respondents: int,
-    descriptive: pd.DataFrame,
-    tables: dict[str, pd.DataFrame],
-    figures: Sequence[tuple[int, Path]],
-    reconstructed: bool = False,
-    lang: str = "fr",
-    numeric_tables: dict[str, pd.DataFrame] | None = None,
-) -> Path:
-    """Write ``results.docx`` and return its path.
-
-    ``figures`` are (figure number, PNG path) pairs of the figures drawn in the
-    same run; ``tables`` maps comparison id → table, laid out in the plan's
-    order. Same inputs, same bytes.
-    """
-    draft = docx_draft(
-        study=study,
-        codebook=codebook,
-        plan=plan,
-        n_respondents=n_respondents,
-        descriptive=descriptive,
-        tables=tables,
-        figures=[number for number, _ in figures],
-        reconstructed=reconstructed,
-        lang=lang,
-        numeric_tables=numeric_tables,
-    )
-    return draft.write(path, figures)
+def write_docx(path: Path, *, figures: Sequence[tuple[int, Path]], **layout: Any) -> Path:
+    """Write ``results.docx`` and return its path: :func:`docx_draft` with
+    ``layout`` (its other arguments), then the pictures of ``figures``,
+    (figure number, PNG path) pairs of the figures drawn in the same run.
+    Same inputs, same bytes."""
+    return docx_draft(figures=[number for number, _ in figures], **layout).write(path, figures)
 
 
 class DocxDraft:
@@ -429,7 +402,8 @@ def docx_draft(
     numeric_tables: dict[str, pd.DataFrame] | None = None,
 ) -> DocxDraft:
     """``results.docx`` with an empty place for the picture of each figure
-    numbered in ``figures``, in that order (:func:`write_docx`'s arguments)."""
+    numbered in ``figures``, in that order; ``tables`` maps comparison id →
+    table, laid out in the plan's order."""
     from docx import Document
     from docx.enum.section import WD_SECTION
     from docx.enum.text import WD_ALIGN_PARAGRAPH

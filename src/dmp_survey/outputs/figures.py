@@ -54,7 +54,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from ..study.codebook import Codebook
-    from ..study.plan import AnalysisPlan, Figure
+    from ..study.plan import AnalysisPlan
 
 from .figure_data import (
     _TEXTS,
@@ -630,30 +630,6 @@ def draw_figure(data: FigureData, out_dir: Path) -> list[Path]:
         plot_figure(fig.add_subplot(), data)
         # For Word: the caption is a paragraph under the picture, not in it.
         return save_figure(fig, png, svg, data.number, pdf, word)
-
-
-def _render_one(
-    descriptive: pd.DataFrame,
-    figure: Figure,
-    codebook: Codebook,
-    out_dir: Path,
-    lang: str,
-    reconstructed: bool,
-    source: str | None = None,
-    numeric: pd.DataFrame | None = None,
-    bins: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
-) -> list[Path]:
-    data = figure_data(
-        descriptive,
-        figure,
-        codebook,
-        lang=lang,
-        reconstructed=reconstructed,
-        source=source,
-        numeric=numeric,
-        bins=bins,
-    )
-    return draw_figure(data, out_dir)
 
 
 def render_figures(
