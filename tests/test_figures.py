@@ -497,6 +497,38 @@ def _ink_rows(pixels):
     return (pixels != 255).any(axis=(1, 2))
 
 
+def test_png_holds_the_raster_unfiltered_in_rgb_at_200_dpi(tmp_path):
+    """figures._write_png: Pillow decodes the file to the canvas's pixels
+    (alpha dropped), 200 dpi, and every row is stored unfiltered (filter
+    byte 0: Pillow's own writer filters rows adaptively)."""
+    import struct
+    import zlib
+
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(7)
+    rgba = rng.integers(0, 256, size=(37, 53, 4), dtype=np.uint8)
+    rgba[:5] = 255  # a flat band, as a figure's margins
+    path = tmp_path / "raster.png"
+    figures._write_png(path, rgba)
+    with Image.open(path) as image:
+        assert image.mode == "RGB"
+        assert round(image.info["dpi"][0]) == round(image.info["dpi"][1]) == figures.DPI
+        assert (np.asarray(image) == rgba[:, :, :3]).all()
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    chunks, at = {}, 8
+    while at < len(data):
+        (length,) = struct.unpack(">I", data[at : at + 4])
+        kind = data[at + 4 : at + 8]
+        chunks[kind] = chunks.get(kind, b"") + data[at + 8 : at + 8 + length]
+        at += 12 + length
+    rows = np.frombuffer(zlib.decompress(chunks[b"IDAT"]), dtype=np.uint8).reshape(37, 1 + 3 * 53)
+    assert not rows[:, 0].any()
+    assert list(chunks) == [b"IHDR", b"pHYs", b"IDAT", b"IEND"]
+
+
 def test_word_png_is_the_png_with_the_rows_of_its_title_cut_out(rendered):
     out, _paths, _calls = rendered
     for n in range(1, 17):

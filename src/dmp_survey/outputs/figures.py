@@ -28,7 +28,9 @@ from __future__ import annotations
 import contextlib
 import functools
 import io
+import struct
 import textwrap
+import zlib
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -40,7 +42,6 @@ import matplotlib
 matplotlib.use("Agg")
 
 import numpy as np
-import PIL.Image
 from fontTools import subset as font_subset
 from matplotlib.axes import Axes
 from matplotlib.backend_bases import RendererBase
@@ -49,6 +50,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure as MplFigure
 from matplotlib.text import Text
 from matplotlib.transforms import Bbox
+from PIL.PngImagePlugin import putchunk
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -510,16 +512,34 @@ def _pdf_fonts() -> Iterator[None]:
 
 
 def _write_png(path: Path | io.BytesIO, rgba: np.ndarray) -> None:
-    """The raster of the Agg canvas as matplotlib writes it (``dpi`` in the
-    pHYs chunk, no text chunk), but in RGB: a figure is opaque (white
-    background), its alpha channel a constant, and without it the file is
-    smaller and quicker to compress. zlib level 3 rather than Pillow's 6:
-    half the time, for a file the size of matplotlib's RGBA one at level 6
-    (10 % more than RGB at level 6)."""
+    """The raster of the Agg canvas as a PNG: RGB (a figure is opaque, its
+    alpha channel a constant), ``dpi`` in the pHYs chunk, no text chunk.
+
+    The rows are deflated unfiltered (PNG filter type 0), zlib level 3. Why
+    not Pillow's PNG writer: it chooses a filter for every row by trying all
+    five, which cannot be turned off, and that choice was three quarters of
+    its time on these figures (large flat areas, horizontal runs) for files
+    no smaller: the 16 figures of the shipped study 0.35 s and 889 KB with
+    Pillow at level 3, 0.10 s and 901 KB unfiltered. The chunks are framed
+    by Pillow's own ``putchunk`` (length, type, data, CRC)."""
     height, width = rgba.shape[:2]
-    buffer = np.require(rgba, requirements="C")
-    image = PIL.Image.frombuffer("RGBA", (width, height), buffer, "raw", "RGBA", 0, 1)
-    image.convert("RGB").save(path, format="png", dpi=(DPI, DPI), compress_level=3)
+    scanlines = np.zeros((height, 1 + 3 * width), dtype=np.uint8)  # byte 0 of a row: its filter, 0
+    pixels = scanlines[:, 1:].reshape(height, width, 3)
+    for channel in range(3):  # one channel at a time: six times quicker than [...] = rgba[:, :, :3]
+        pixels[:, :, channel] = rgba[:, :, channel]
+    per_metre = int(DPI / 0.0254 + 0.5)  # as Pillow writes dpi
+    out = path if isinstance(path, io.BytesIO) else open(path, "wb")  # noqa: SIM115 (closed below)
+    try:
+        out.write(b"\x89PNG\r\n\x1a\n")
+        # Width, height, 8 bits, colour type 2 (RGB), compression 0 (deflate),
+        # filter method 0 (each row's first byte names its filter), no interlace.
+        putchunk(out, b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        putchunk(out, b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1))
+        putchunk(out, b"IDAT", zlib.compress(scanlines.data, 3))
+        putchunk(out, b"IEND", b"")
+    finally:
+        if out is not path:
+            out.close()
 
 
 def _title_band(fig: MplFigure, renderer: RendererBase, raster: np.ndarray) -> tuple[int, int] | None:
