@@ -82,3 +82,33 @@ def test_another_running_thread_is_waited_for(tmp_path):
     )
     assert done.returncode == 3
     assert marker.read_text() == "done"
+
+
+def test_the_command_and_its_workers_use_one_openblas_thread_unless_told_otherwise():
+    """main() sets OPENBLAS_NUM_THREADS before NumPy is imported (the figure
+    workers, forked later, inherit it); a value the caller set is kept."""
+    probe = """
+        import atexit, os, sys
+        atexit.register(lambda: print(os.environ.get("OPENBLAS_NUM_THREADS"), "numpy" in sys.modules))
+        sys.argv = ["dmp-survey", "--version"]
+        from dmp_survey.cli import main
+        print("numpy" in sys.modules)
+        main()
+        """
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    for preset, expected in ((None, "1"), ("3", "3")):
+        if preset is not None:
+            env["OPENBLAS_NUM_THREADS"] = preset
+        done = subprocess.run(
+            [sys.executable, "-c", textwrap.dedent(probe)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=env,
+        )
+        assert done.returncode == 0, done.stderr
+        lines = done.stdout.splitlines()
+        assert lines[0] == "False"  # NumPy not imported before main(): the setting reaches OpenBLAS
+        assert lines[-1] == f"{expected} False"
