@@ -130,11 +130,13 @@ WARM_WORKER = """
 import json, pickle, sys
 from pathlib import Path
 from dmp_survey.outputs import figure_jobs
+import gc
 figure_jobs._warm()  # what a figure worker does before it is given figures
+collector = {"enabled": gc.isenabled(), "frozen": gc.get_freeze_count()}
 data = pickle.loads(bytes.fromhex(sys.argv[1]))  # a figure's data, as the caller sends it
 paths = figure_jobs._render(data, Path(sys.argv[2]))
 libraries = sorted({m.split(".")[0] for m in sys.modules} & {"pandas", "pyarrow", "matplotlib"})
-print(json.dumps({"libraries": libraries, "files": [p.name for p in paths]}), file=sys.stderr)
+print(json.dumps({"libraries": libraries, "files": [p.name for p in paths], **collector}), file=sys.stderr)
 """
 
 
@@ -160,3 +162,6 @@ def test_a_figure_worker_draws_without_importing_pandas(tmp_path):
     seen = json.loads(done.stderr.strip().splitlines()[-1])
     assert seen["libraries"] == ["matplotlib"]
     assert seen["files"] == ["figure_01.png", "figure_01.svg", "figure_01.pdf", "figure_01.png"]
+    # Warmed up with the collector off, what it imported frozen out of its reach, the collector on.
+    assert seen["enabled"] is True
+    assert seen["frozen"] > 100_000
