@@ -147,3 +147,27 @@ def test_memory_the_command_frees_is_kept_for_its_next_arrays():
         given_back[mode] = int(done.stdout.split()[-1])
     assert given_back["default"] > 12_000  # kB: the array's pages went back to the system
     assert given_back["tuned"] < 2_000  # kept
+
+
+def test_the_collector_is_off_while_the_command_imports_and_on_for_its_work():
+    """main() turns the garbage collector off; the command's first step
+    (cli._call) freezes what was imported and turns it back on."""
+    done = _python(
+        """
+        import atexit, gc, sys
+        from dmp_survey import cli
+        seen = {}
+        real = cli._collect_again
+        def collect_again():
+            seen.setdefault("first step", (gc.isenabled(), "pandas" in sys.modules))
+            real()
+        cli._collect_again = collect_again
+        atexit.register(lambda: print(seen["first step"], gc.isenabled(), gc.get_freeze_count() > 10_000))
+        sys.argv = ["dmp-survey", "validate", sys.argv[1]]
+        cli.main()
+        """,
+        str(DEFAULT_RAW),
+    )
+    assert done.returncode == 0, done.stderr
+    # Off while validate imported pandas, on (and the imports frozen) for its work.
+    assert done.stdout.splitlines()[-1] == "(False, True) True True"
