@@ -188,3 +188,32 @@ def test_styled_paragraphs_are_those_python_docx_writes(style):
         styled.add(text, style)
         theirs.add_paragraph(text, style=style)
     assert etree.tostring(ours.element.body) == etree.tostring(theirs.element.body)
+
+
+def test_pictures_get_the_ids_python_docx_add_picture_gives(tmp_path):
+    """DocxDraft.write counts the drawings' ids instead of python-docx's
+    look-up per picture: the document's XML is the one add_picture makes."""
+    import numpy as np
+    from docx.shared import Cm
+    from lxml import etree
+
+    from dmp_survey.outputs.docx import DocxDraft
+    from dmp_survey.outputs.figures import _write_png
+
+    pngs = []
+    for n, size in enumerate(((30, 40), (50, 20), (10, 10)), start=1):
+        pngs.append((n, tmp_path / f"figure_{n}.png"))
+        _write_png(pngs[-1][1], np.full((*size, 4), 200, dtype=np.uint8))
+    documents = []
+    for way in ("draft", "python-docx"):
+        doc = Document()
+        doc.add_paragraph("before").add_run().add_picture(str(pngs[0][1]))  # an id already used
+        slots = {n: doc.add_paragraph() for n, _ in pngs}
+        if way == "draft":
+            DocxDraft(doc, slots).write(tmp_path / "draft.docx", pngs)
+        else:
+            for n, png in pngs:
+                slots[n].add_run().add_picture(str(png), width=Cm(15))
+        documents.append(etree.tostring(doc.element.body))
+    assert documents[0] == documents[1]
+    assert documents[0].count(b"<wp:docPr") == 4
