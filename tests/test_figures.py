@@ -673,3 +673,42 @@ def test_latin_font_cut_is_cached_once_per_machine_with_the_same_bytes(tmp_path,
         assert figures._common_font(path, 0) == (b"recut", {})  # no error, nothing written
     finally:
         figures._common_font.cache_clear()
+
+
+def test_fonts_are_read_from_memory_and_draw_the_same_glyphs(monkeypatch):
+    """figures._get_font_from_memory: matplotlib's font objects are opened
+    from the file's bytes in memory, keep the file's name, and rasterise a
+    text as the font read from the file does."""
+    import os
+
+    import numpy as np
+    from matplotlib import font_manager, ft2font
+
+    read: list[str] = []
+    real = figures._font_bytes
+
+    def spy(path: str) -> bytes:
+        read.append(path)
+        return real(path)
+
+    monkeypatch.setattr(figures, "_font_bytes", spy)
+    path = os.fspath(font_manager.findfont(font_manager.FontProperties(family="DejaVu Sans")))
+    figures._MATPLOTLIB_GET_FONT.cache_clear()  # a font object made now, as in a fresh worker
+    from_memory = font_manager.get_font(path)
+    assert path in read  # with matplotlib's fallback font
+    assert os.fspath(from_memory.fname) == path
+    assert io_open_restored()
+    images = []
+    for font in (from_memory, ft2font.FT2Font(path)):
+        font.clear()
+        font.set_size(9, 200)
+        font.set_text("Médecins : 45 (70,3 %) — Œuvre", 0.0)
+        font.draw_glyphs_to_bitmap()
+        images.append(np.asarray(font.get_image()).copy())
+    assert images[0].any() and (images[0] == images[1]).all()
+
+
+def io_open_restored() -> bool:
+    import io
+
+    return io.open is figures._IO_OPEN
