@@ -524,3 +524,20 @@ def test_a_nul_byte_is_reported_at_its_line_beyond_the_first_blocks(tmp_path):
         _refuse_nul(path)
     path.write_bytes((line * rows).encode())
     _refuse_nul(path)  # no NUL: nothing raised
+
+
+def test_a_dictionary_column_in_several_chunks_becomes_the_categorical_of_its_values():
+    """ingest._categorical on an Arrow column as a large CSV or a Parquet
+    file of several row groups gives it: chunks with their own
+    dictionaries, missing answers among them."""
+    import pyarrow as pa
+
+    from dmp_survey.io.ingest import _categorical
+
+    values = [["Oui", None, "Non"], ["Non", "Peut-être", None, "Non"], [None], ["Oui"]]
+    column = pa.chunked_array([pa.array(v, pa.string()).dictionary_encode() for v in values])
+    got = _categorical(column)
+    flat = [v for chunk in values for v in chunk]
+    assert [None if pd.isna(v) else v for v in got] == flat
+    assert got.codes.tolist() == [-1 if v is None else list(got.categories).index(v) for v in flat]
+    assert _categorical(pa.chunked_array([], pa.dictionary(pa.int32(), pa.string()))).size == 0

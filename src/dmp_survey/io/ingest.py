@@ -948,11 +948,18 @@ def _categorical(column: Any) -> pd.Categorical:
     """A dictionary-encoded Arrow column as a pandas categorical whose codes
     take the smallest integer type (pandas' own conversion keeps Arrow's
     32-bit indices: 40 MB per column of 10^7 answers instead of 10)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     column = column.unify_dictionaries() if column.num_chunks > 1 else column
     chunks = column.chunks
     if not chunks:
         return pd.Categorical([])
-    codes = np.concatenate([c.indices.fill_null(-1).to_numpy(zero_copy_only=False) for c in chunks])
+    # The chunks' indices joined by Arrow, then filled once: a CSV of 10^6
+    # rows comes in about 280 chunks per column, and filling and converting
+    # each apart cost 0.1 s of the 0.23 s of its 34 columns.
+    indices = pa.chunked_array([c.indices for c in chunks], type=chunks[0].indices.type).combine_chunks()
+    codes = pc.fill_null(indices, -1).to_numpy(zero_copy_only=False)
     categories = pd.Index(chunks[0].dictionary.to_pylist(), dtype=object)
     if categories.has_duplicates or categories.hasnans:
         # Arrow may keep a duplicated or null dictionary entry; pandas may not.
