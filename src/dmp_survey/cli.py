@@ -439,11 +439,12 @@ def _keep_freed_memory() -> None:
     (``perf``: ``clear_page_erms``, 5-6 % of a 10^6 run's CPU). Here arrays
     of up to 32 MB come from the heap, whose top is given back only beyond
     1 GB and grows 256 MB at a time (between the stages of a large run,
-    :func:`dmp_survey.memory.release` still gives it back). Measured in three alternated pairs at
-    10^6 answers (Parquet): page faults 237,000 -> 145,000, CPU 12.0 ->
-    11.3 s; 64 answers: 139,000 -> 105,000 faults; 10^7: peak memory
-    1.74 GB (1.71 GB before), under its 2 GB target. Through ``mallopt``,
-    glibc only: elsewhere the allocator is left as it is."""
+    :func:`dmp_survey.memory.release` still gives it back). Measured in
+    three alternated pairs at 10^6 answers (Parquet): page faults 237,000
+    -> 145,000, CPU 12.0 -> 11.3 s; 64 answers: 139,000 -> 105,000 faults;
+    10^7: peak memory 1.74 GB (1.71 GB before), under its 2 GB target.
+    Through ``mallopt``, glibc only: elsewhere the allocator is left as it
+    is."""
     import ctypes
 
     try:
