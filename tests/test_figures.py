@@ -15,6 +15,7 @@ from pathlib import Path
 import matplotlib
 import pandas as pd
 import pytest
+from figure_sample import two_bars
 from matplotlib.figure import Figure as MplFigure
 from matplotlib.text import Text
 
@@ -717,12 +718,7 @@ def io_open_restored() -> bool:
 def test_pdf_font_streams_are_deflated_once_with_the_same_bytes(tmp_path, monkeypatch):
     """figures._output_stream: the second PDF reuses the first's deflated
     font file, and the PDF is the one matplotlib's own outputStream writes."""
-    data = FigureData(
-        number=1, variable="x", lang="fr", title="Figure 1 : essai", subtitle="n = 10", codes=("a", "b"),
-        labels=("Oui", "Non"), counts=(6, 4), percents=(60.0, 40.0), denominator=10, missing=0,
-        horizontal=False, ordered=False, anchors=None, published=True, note=None, missing_note=None,
-        footer=None,
-    )  # fmt: skip
+    data = two_bars()
     figures._deflated.cache_clear()
     figures.draw_figure(data, tmp_path / "a")
     deflated_once = figures.draw_figure(dataclasses.replace(data, number=2), tmp_path / "b")[2]

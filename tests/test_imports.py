@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+from figure_sample import two_bars
 
 from dmp_survey.config import DEFAULT_RAW
 
@@ -145,14 +146,7 @@ def test_a_figure_worker_draws_without_importing_pandas(tmp_path):
     # matplotlib, receives plain data: it has no pandas to import before its first figure.
     import pickle
 
-    from dmp_survey.outputs.figure_data import FigureData
-
-    data = FigureData(
-        number=1, variable="x", lang="fr", title="Figure 1 : essai", subtitle="n = 10", codes=("a", "b"),
-        labels=("Oui", "Non"), counts=(6, 4), percents=(60.0, 40.0), denominator=10, missing=0,
-        horizontal=False, ordered=False, anchors=None, published=True, note=None, missing_note=None,
-        footer=None,
-    )  # fmt: skip
+    data = two_bars()
     done = subprocess.run(
         [sys.executable, "-c", WARM_WORKER, pickle.dumps(data).hex(), str(tmp_path)],
         capture_output=True,
