@@ -6,6 +6,7 @@ import hashlib
 import json
 import shutil
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -348,8 +349,14 @@ def test_figure_workers_take_the_costliest_figures_first_and_return_them_in_orde
     log = tmp_path / "taken.txt"
 
     def render(index, _out):
+        # Taking a figure and writing it down are two steps: without a wait, one worker could take
+        # and log its second figure before the other logged its first (CI saw {0, 4}). Each figure
+        # waits until two are written down, so the first two lines are the first two taken.
         with log.open("a") as fh:
             fh.write(f"{index}\n")
+        deadline = time.monotonic() + 10
+        while len(log.read_text().split()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.005)
         return [Path(f"figure_{index}")]
 
     monkeypatch.setattr(figure_jobs, "_render", render)
