@@ -50,6 +50,22 @@ def test_the_probe_sees_heavy_imports_when_they_happen(tmp_path):
     assert "scipy" in result["heavy"]
 
 
+def test_a_run_leaves_matplotlib_to_the_figure_workers(tmp_path):
+    # The manifest's FreeType version comes from the workers, which import matplotlib anyway;
+    # the command itself never imports it (it did, only to read that version: 0.35 s of CPU).
+    from matplotlib import ft2font
+
+    from dmp_survey.outputs.figure_jobs import default_workers
+
+    if default_workers() < 2:
+        pytest.skip("figures are drawn in-process on this machine (one core or no fork)")
+    result = _probe(["run", str(DEFAULT_RAW), "--out", str(tmp_path)])
+    assert result["code"] in (0, None)
+    assert result["heavy"] == ["scipy", "statsmodels"]
+    manifest = json.loads((tmp_path / "data/processed/manifest.json").read_text(encoding="utf-8"))
+    assert manifest["versions"]["freetype (matplotlib)"] == str(ft2font.__freetype_version__)
+
+
 def test_python_dash_m_runs_the_cli():
     done = subprocess.run(
         [sys.executable, "-m", "dmp_survey", "--version"], capture_output=True, text=True, timeout=120

@@ -248,6 +248,33 @@ def test_closing_the_figure_workers_while_they_draw_kills_them_all(monkeypatch):
     assert not _group_alive(drawers.pgid)
 
 
+def test_figure_workers_tell_their_freetype_version_and_none_once_stopped(monkeypatch):
+    from matplotlib import ft2font
+
+    from dmp_survey.outputs import figure_jobs
+
+    monkeypatch.setattr(figure_jobs, "_render", lambda index: [Path(f"figure_{index}")])
+    drawers = figure_jobs.Drawers(2)
+    try:
+        assert drawers.freetype() == str(ft2font.__freetype_version__)
+        drawers.draw([(0,), (1,), (2,)])
+        assert drawers.result() == [[Path("figure_0")], [Path("figure_1")], [Path("figure_2")]]
+    finally:
+        drawers.close()
+
+    def fail():
+        raise OSError("no matplotlib here")
+
+    monkeypatch.setattr(figure_jobs, "_warm", fail)
+    drawers = figure_jobs.Drawers(2)
+    try:
+        assert drawers.freetype() is None  # stopped before it was warm
+        with pytest.raises(RuntimeError, match="the figure workers stopped"):
+            drawers.result()
+    finally:
+        drawers.close()
+
+
 def test_a_run_hashes_the_export_once(tmp_path, monkeypatch):
     # The report and the manifest both print the export's sha256 (0.4 s to
     # compute at 10^6 answers): one provenance, read once per run.

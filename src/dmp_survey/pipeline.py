@@ -378,7 +378,11 @@ def write_outputs(
             digests[path] = hashing.submit(sha256, path)
         return paths
 
-    provenance = hashing.submit(_provenance, analysis) if "reports" in parts or processed else None
+    provenance = (
+        hashing.submit(_provenance, analysis, job.freetype if job is not None else None)
+        if "reports" in parts or processed
+        else None
+    )
     try:
         responses = _processed_responses(analysis.coded)
         notice = _notice(analysis)
@@ -518,7 +522,7 @@ def planned_outputs(study: Study, root: Path = Path()) -> dict[str, list[Path]]:
     return {"processed": processed, "figures": figures, "reports": [paths.report_html]}
 
 
-def _provenance(analysis: Analysis) -> dict[str, object]:
+def _provenance(analysis: Analysis, freetype: Callable[[], str | None] | None = None) -> dict[str, object]:
     inputs = analysis.inputs
     published = inputs.published
     study = inputs.study
@@ -531,7 +535,7 @@ def _provenance(analysis: Analysis) -> dict[str, object]:
         if published is None
         else {p.name: sha256(p) for p in sorted(published.directory.glob("*.csv"))},
         "options": {"lang": inputs.lang, "sheet": inputs.sheet, "csv": inputs.csv_dialect},
-        "versions": library_versions(),
+        "versions": library_versions(freetype=freetype),
     }
 
 
@@ -615,9 +619,14 @@ def _notice(analysis: Analysis) -> str:
     )
 
 
-def library_versions(extra: tuple[str, ...] = ()) -> dict[str, str]:
+def library_versions(
+    extra: tuple[str, ...] = (), freetype: Callable[[], str | None] | None = None
+) -> dict[str, str]:
     """Python, the package and its libraries (and ``extra`` distributions),
-    with the FreeType matplotlib renders with: the manifest's provenance."""
+    with the FreeType matplotlib renders with: the manifest's provenance.
+    ``freetype`` gives that version where matplotlib is imported elsewhere
+    (the figure workers, :meth:`FigureJob.freetype`); None from it, or no
+    ``freetype``, and it is read here."""
     import platform
     from importlib.metadata import PackageNotFoundError, version
 
@@ -648,6 +657,10 @@ def library_versions(extra: tuple[str, ...] = ()) -> dict[str, str]:
             out[name] = version(name)
         except PackageNotFoundError:  # pragma: no cover
             out[name] = "not installed"
+    drawn_with = freetype() if freetype is not None else None
+    if drawn_with is not None:
+        out["freetype (matplotlib)"] = drawn_with
+        return out
     try:
         from matplotlib import ft2font
 
