@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..forked import Forked, die_with_parent, join_own_group, picklable
+
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
@@ -87,7 +89,7 @@ def prepare(workers: int | None = None) -> Drawers | None:
     return Drawers(workers)
 
 
-class Drawers:
+class Drawers(Forked):
     """``workers`` processes drawing figures, forked from one another.
 
     One process is forked from the caller; it imports matplotlib and loads
@@ -102,27 +104,13 @@ class Drawers:
     """
 
     def __init__(self, workers: int) -> None:
-        import multiprocessing
-        import os
-
-        context = multiprocessing.get_context("fork")
-        self._conn, child = context.Pipe()
-        process = context.Process(target=_serve, args=(child, workers), name="dmp-survey-figures")
-        process.start()
-        child.close()
-        assert process.pid is not None  # started
-        self.pgid: int = process.pid
-        self._process: Any = process
+        super().__init__(_serve, (workers,), "dmp-survey-figures")
         # The first message, sent once warm (see :meth:`freetype`); read by
         # whichever of the run's threads asks first.
         import threading
 
         self._ready_lock = threading.Lock()
         self._ready: tuple[str | None] | None = None
-        # Set on both sides (the usual idiom): the group exists before either
-        # of the two goes on, whichever runs first.
-        with contextlib.suppress(OSError):
-            os.setpgid(self.pgid, self.pgid)
 
     def draw(self, args: list[tuple[Any, ...]]) -> None:
         """Hand the figures over; :meth:`result` waits for them."""
@@ -147,28 +135,10 @@ class Drawers:
         """Each figure's paths, in the order given to :meth:`draw`; a figure
         that failed raises its exception here."""
         self.freetype()  # the first message, if not read yet
-        try:
-            status, value = self._conn.recv()
-        except EOFError:
-            raise RuntimeError(f"the figure workers stopped (exit code {self._process.exitcode})") from None
+        status, value = self._receive("the figure workers")
         if status != "ok":
             raise value
         return list(value)
-
-    def close(self) -> None:
-        """Stop every worker (killed if still drawing) and reap the first.
-        The group is killed before the first worker is reaped: its number
-        cannot have been given to another process meanwhile."""
-        import os
-        import signal
-
-        if self._process is None:
-            return
-        with contextlib.suppress(OSError):
-            os.killpg(self.pgid, signal.SIGKILL)
-        self._process.join()
-        self._conn.close()
-        self._process = None
 
 
 # The workers yield the processor to the run they draw for. The caller's own
@@ -185,9 +155,7 @@ def _serve(conn: Any, workers: int) -> None:
     with them, send the results back (or the first exception)."""
     import os
 
-    _die_with_parent()
-    with contextlib.suppress(OSError):
-        os.setpgid(0, 0)
+    join_own_group()
     with contextlib.suppress(OSError):
         os.nice(_NICENESS)
     _warm()
@@ -209,7 +177,7 @@ def _serve(conn: Any, workers: int) -> None:
         if pid == 0:  # another worker, forked warm
             status = 1
             try:
-                _die_with_parent()
+                die_with_parent()
                 reader.close()
                 writer.send(_draw_shared(args, counter))
                 status = 0
@@ -234,35 +202,6 @@ def _serve(conn: Any, workers: int) -> None:
         conn.send(("ok", [done[i][1] for i in range(len(args))]))
 
 
-def _die_with_parent() -> None:
-    """Have this worker killed when the process that forked it ends (Linux's
-    PR_SET_PDEATHSIG, which watches the thread that forked: the workers are
-    forked, and collected, by the caller's own thread; nothing elsewhere): a
-    run killed outright (``kill -9``) then takes its figure workers with it
-    instead of leaving them drawing figures nobody will collect. Called first
-    thing after the fork; a parent already gone by then (the worker was
-    adopted) ends the worker at once. Written with ctypes: the standard
-    library has no prctl, and no maintained package offers this one call
-    without much more."""
-    import os
-    import signal
-    import sys
-
-    if not sys.platform.startswith("linux"):
-        return
-    parent = os.getppid()
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        pr_set_pdeathsig = 1
-        libc.prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0)
-    except (OSError, AttributeError):
-        return
-    if os.getppid() != parent or parent == 1:
-        os._exit(1)
-
-
 def _draw_shared(args: list[tuple[Any, ...]], counter: Any) -> dict[int, tuple[str, Any]]:
     """Draw the figures left, taking the next one from ``counter`` until none
     is left; returns each drawn figure's paths (or its exception) by index."""
@@ -276,17 +215,7 @@ def _draw_shared(args: list[tuple[Any, ...]], counter: Any) -> dict[int, tuple[s
         try:
             done[index] = ("ok", _render(*args[index]))
         except Exception as exc:  # sent back to the caller, which raises it
-            done[index] = ("error", _picklable(exc))
-
-
-def _picklable(exc: Exception) -> Exception:
-    import pickle
-
-    try:
-        pickle.loads(pickle.dumps(exc))
-    except Exception:
-        return RuntimeError(f"{type(exc).__name__}: {exc}")
-    return exc
+            done[index] = ("error", picklable(exc))
 
 
 class FigureJob:
