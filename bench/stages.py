@@ -17,7 +17,9 @@ modules, ``from x import y`` included). Stages:
 ``read``         ``ingest.read_export``
 ``coding``       ``coding.code_export``
 ``counting``     ``counts.count_by_group``
-``statistics``   ``pipeline.comparison_tables``: every comparison of the plan (counting included)
+``statistics``   ``describe.with_intervals`` and ``pipeline.comparisons_from_counts``: the
+                 intervals and every comparison's tests, from the counts (here in this process;
+                 the command computes them in its statistics process, ``stats/process.py``)
 ``describe``     ``describe.describe``
 ``check``        ``check.pvalue_check`` (and ``pipeline.check_published_counts`` if a run calls it)
 ``audit``        ``audit.audit``
@@ -65,7 +67,8 @@ HOOKS = [
     ("dmp_survey.io.ingest", "read_export", "read"),
     ("dmp_survey.io.coding", "code_export", "coding"),
     ("dmp_survey.stats.counts", "count_by_group", "counting"),
-    ("dmp_survey.pipeline", "comparison_tables", "statistics"),
+    ("dmp_survey.stats.describe", "with_intervals", "statistics"),
+    ("dmp_survey.pipeline", "comparisons_from_counts", "statistics"),
     ("dmp_survey.stats.describe", "describe", "describe"),
     ("dmp_survey.publication.check", "pvalue_check", "check"),
     ("dmp_survey.pipeline", "check_published_counts", "check"),

@@ -3,7 +3,9 @@
 Exit codes: 0 success; 1 a check failed; 2 bad input or usage, reported as one
 line on stderr (file, sheet, row, column where they apply), no traceback.
 Heavy libraries (scipy, statsmodels, matplotlib) are imported inside the
-commands that need them, so ``--help`` and ``validate`` stay fast.
+commands that need them, so ``--help`` and ``validate`` stay fast; a run
+leaves them to its helper processes (the figure workers, the statistics
+process), forked before it reads the export.
 """
 
 from __future__ import annotations
@@ -94,6 +96,24 @@ def _figure_workers() -> Iterator[Any]:
     finally:
         if pool is not None:
             pool.close()
+
+
+@contextmanager
+def _statistics_process() -> Iterator[Any]:
+    """The statistics process (:mod:`dmp_survey.stats.process`), forked once
+    this process has imported pandas (shared with it) and before it reads
+    anything: it imports SciPy and statsmodels on the other core while this
+    process reads and codes the export. The pipeline closes it once the
+    statistics are computed; here it is closed when the command fails
+    before that."""
+    from .stats.process import prepare
+
+    statistics = prepare()
+    try:
+        yield statistics
+    finally:
+        if statistics is not None:
+            statistics.close()
 
 
 def _no_old(old: Path | None) -> None:
@@ -195,10 +215,15 @@ def run(
         from .pipeline import run as run_pipeline
         from .progress import with_progress
 
-        inputs = _call(lambda: load_inputs(raw, study, lang, sheet, csv))
-        analysis = _call(
-            lambda: with_progress(lambda progress: run_pipeline(inputs, out, progress=progress, pool=pool))
-        )
+        with _statistics_process() as statistics:
+            inputs = _call(lambda: load_inputs(raw, study, lang, sheet, csv))
+            analysis = _call(
+                lambda: with_progress(
+                    lambda progress: run_pipeline(
+                        inputs, out, progress=progress, pool=pool, statistics=statistics
+                    )
+                )
+            )
     typer.echo(f"{analysis.coded.n} respondents; outputs written under {out}")
     if analysis.check is not None:
         typer.echo(analysis.check.summary())
@@ -220,7 +245,16 @@ def _partial(
         from .pipeline import load_inputs
         from .pipeline import run as run_pipeline
 
-        _call(lambda: run_pipeline(load_inputs(raw, study, lang, sheet, csv), out, parts=parts, pool=pool))
+        with _statistics_process() as statistics:
+            _call(
+                lambda: run_pipeline(
+                    load_inputs(raw, study, lang, sheet, csv),
+                    out,
+                    parts=parts,
+                    pool=pool,
+                    statistics=statistics,
+                )
+            )
     typer.echo(f"{', '.join(sorted(parts))} written under {out}")
 
 

@@ -45,7 +45,7 @@ class Forked:
         naming ``what`` and its exit code."""
         try:
             return self._conn.recv()
-        except EOFError:
+        except (EOFError, ConnectionResetError):  # reset: it died with a message unread
             self._process.join(5)
             raise RuntimeError(f"{what} stopped (exit code {self._process.exitcode})") from None
 

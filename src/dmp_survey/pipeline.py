@@ -28,7 +28,7 @@ from .io.validation import load_responses
 from .memory import release
 from .publication.check import PValueCheck, load_expected_mismatches, pvalue_check
 from .publication.published import Published, Split, annex_view, published_counts, unprinted_splits
-from .stats.counts import count_by_group
+from .stats.counts import NumericSamples, count_by_group
 from .study.codebook import Codebook
 from .study.folder import Study, load_study
 from .study.plan import AnalysisPlan
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
     from .outputs.docx import DocxDraft
     from .outputs.figure_jobs import Drawers, FigureJob
+    from .stats.process import Statistician, Statistics
 
 __all__ = [
     "ALL_PARTS",
@@ -154,37 +155,70 @@ def comparison_tables(
     grouping and rows; (second dict, only for comparisons that have some) its
     numeric rows compared on their values; (third, by file stem ``ID_pairwise``)
     the pairwise post-hoc tests the plan asked for."""
+    return comparisons_from_counts(*count_comparisons(coded, plan, codebook), plan, codebook)
+
+
+Counted = tuple[dict[str, pd.DataFrame], dict[str, list[NumericSamples]]]
+
+
+def count_comparisons(coded: CodedResponses, plan: AnalysisPlan, codebook: Codebook) -> Counted:
+    """What :func:`comparisons_from_counts` needs of the answers' rows, by comparison
+    id: the per-group counts of its categorical rows (comparisons sharing the
+    plan's rows and grouping share one table: counted once), and the values
+    of its numeric rows, if any (the part of :func:`comparison_tables` that
+    reads the rows; no SciPy)."""
+    from .stats.counts import numeric_samples
+    from .study.plan import group_levels
+
+    shared: dict[tuple[str, int], pd.DataFrame] = {}
+    counted: dict[str, pd.DataFrame] = {}
+    samples: dict[str, list[NumericSamples]] = {}
+    for c in plan.comparisons:
+        key = (c.group_variable, id(c.rows))
+        if key not in shared:
+            shared[key] = count_by_group(coded, c.rows, c.group_variable)
+        counted[c.id] = shared[key]
+        if any(r.numeric for r in c.rows):
+            groups = [code for code, _ in group_levels(codebook, c.group_variable)]
+            samples[c.id] = numeric_samples(coded.frame, c, codebook, groups)
+    return counted, samples
+
+
+def comparisons_from_counts(
+    counted: dict[str, pd.DataFrame],
+    samples: dict[str, list[NumericSamples]],
+    plan: AnalysisPlan,
+    codebook: Codebook,
+) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
+    """:func:`comparison_tables` from what :func:`count_comparisons` took out
+    of the rows (in the statistics process, :mod:`dmp_survey.stats.process`)."""
     from .stats.compare import (
         adjust_comparison,
         adjust_tables,
         all_groups_table,
         comparison_table,
-        numeric_table,
+        numeric_table_of,
         pairwise_table,
     )
     from .study.plan import group_is_ordered, group_levels
 
-    # Comparisons sharing the plan's rows share one tuple: counted once per grouping.
-    counted: dict[tuple[str, int], pd.DataFrame] = {}
     tables: dict[str, pd.DataFrame] = {}
     numeric: dict[str, pd.DataFrame] = {}
     pairwise: dict[str, pd.DataFrame] = {}
     for c in plan.comparisons:
-        key = (c.group_variable, id(c.rows))
-        if key not in counted:
-            counted[key] = count_by_group(coded, c.rows, c.group_variable)
+        counts = counted[c.id]
         groups = [code for code, _ in group_levels(codebook, c.group_variable)]
         if c.kind == "all_groups":
             ordered = group_is_ordered(codebook, c.group_variable)
-            tables[c.id] = all_groups_table(counted[key], c, codebook, groups, ordered)
+            tables[c.id] = all_groups_table(counts, c, codebook, groups, ordered)
         else:
-            tables[c.id] = comparison_table(counted[key], c, codebook)
-        if any(r.numeric for r in c.rows):
-            numeric[c.id] = numeric_table(coded.frame, c, codebook, groups)
+            tables[c.id] = comparison_table(counts, c, codebook)
+        if c.id in samples:
+            numeric[c.id] = numeric_table_of(samples[c.id], c)
             # One multiplicity family: every row of the comparison.
             adjust_comparison(tables[c.id], numeric[c.id])
         if c.posthoc is not None:
-            pairwise[f"{c.id}_pairwise"] = pairwise_table(counted[key], c, codebook, groups, c.posthoc)
+            pairwise[f"{c.id}_pairwise"] = pairwise_table(counts, c, codebook, groups, c.posthoc)
     joint = [c.id for c in plan.comparisons if c.family == "all_tables"]
     if joint:
         # The plan asked for one family across these tables.
@@ -210,12 +244,18 @@ def check_published_counts(inputs: Inputs) -> tuple[PValueCheck, list[Split]]:
     return check, splits
 
 
-def analyse(inputs: Inputs, described: Callable[[Described], None] | None = None) -> Analysis:
+def analyse(
+    inputs: Inputs,
+    described: Callable[[Described], None] | None = None,
+    statistics: Statistics | None = None,
+) -> Analysis:
     """Run every stage on the export; write nothing.
 
     ``described``, if given, is called with the descriptive tables as soon as
     they exist, before any comparison is computed (``run`` starts drawing the
-    figures there)."""
+    figures there). ``statistics``: where the intervals and tests are
+    computed from the counts (:mod:`dmp_survey.stats.process`; by default in
+    this process)."""
     from .stats.describe import (
         count_answers,
         describe_dates,
@@ -223,6 +263,9 @@ def analyse(inputs: Inputs, described: Callable[[Described], None] | None = None
         histogram_bins,
         with_intervals,
     )
+    from .stats.process import InProcess
+
+    stats = InProcess() if statistics is None else statistics
 
     raw, coded = load_responses(inputs.raw_path, inputs.codebook, inputs.sheet)
     # The raw answers are not needed once coded (only the export's headers,
@@ -236,10 +279,15 @@ def analyse(inputs: Inputs, described: Callable[[Described], None] | None = None
     release()
     if described is not None:
         # The figures draw counts and percentages only: they start before
-        # the intervals are computed, while SciPy and statsmodels are imported.
+        # the intervals and tests are computed.
         described(Described(counts, numeric, bins, raw.reconstructed))
-    descriptive = with_intervals(counts)
-    tables, numeric_tables, pairwise = comparison_tables(coded, inputs.plan, inputs.codebook)
+    # The intervals are computed while the comparisons' rows are counted here.
+    stats.submit(with_intervals, counts)
+    counted = count_comparisons(coded, inputs.plan, inputs.codebook)
+    descriptive = stats.result()
+    stats.submit(comparisons_from_counts, *counted, inputs.plan, inputs.codebook)
+    tables, numeric_tables, pairwise = stats.result()
+    del counted
     release()
     check = audit_frame = None
     if inputs.published is not None:
@@ -710,6 +758,7 @@ def run(
     parts: frozenset[str] = ALL_PARTS,
     progress: Callable[[str], None] | None = None,
     pool: Drawers | None = None,
+    statistics: Statistician | None = None,
 ) -> Analysis:
     """Analyse, write into a staging directory next to the outputs, publish.
 
@@ -719,6 +768,9 @@ def run(
     called as each stage starts. ``pool``: figure workers the caller forked
     earlier still (:func:`dmp_survey.outputs.figure_jobs.prepare`: the
     command line forks them before it imports pandas); ``run`` closes them.
+    ``statistics``: the statistics process the caller forked
+    (:func:`dmp_survey.stats.process.prepare`), closed by ``run`` once the
+    statistics are computed; without it they are computed in this process.
     """
     from .io.paths import check_output_root
 
@@ -763,7 +815,9 @@ def run(
             # The figure workers are forked now and import matplotlib on the
             # other core while this process reads and analyses the export.
             pool = prepare()
-        analysis = analyse(inputs, described=draw if draws else None)
+        analysis = analyse(inputs, described=draw if draws else None, statistics=statistics)
+        if statistics is not None:  # done: its memory goes back before the outputs are written
+            statistics.close()
         from .io.publish import locked, recover, staging_dir
 
         root.mkdir(parents=True, exist_ok=True)
@@ -790,6 +844,8 @@ def run(
             job.close()
         if pool is not None:  # workers forked for figures never asked for (a failed run)
             pool.close()
+        if statistics is not None:
+            statistics.close()
         for folder in folders:
             shutil.rmtree(folder, ignore_errors=True)
     return analysis

@@ -266,7 +266,7 @@ def _layout(
 ) -> tuple[list[list[Any]], set[int]]:
     if comparison.kind == "all_groups":
         return _groups_layout(table, comparison, codebook, lang, numeric)
-    from ..stats.compare import OTHER
+    from ..stats.counts import OTHER
 
     focal_name = str(comparison.focal)
     other_name = OTHER if comparison.kind == "one_vs_rest" else str(comparison.versus)
@@ -353,7 +353,7 @@ def _groups_layout(
     lang: str,
     numeric: pd.DataFrame | None = None,
 ) -> tuple[list[list[Any]], set[int]]:
-    from ..stats.compare import OVERALL
+    from ..stats.counts import OVERALL
 
     levels_of = group_levels(codebook, comparison.group_variable)
     groups = [code for code, _ in levels_of] + [OVERALL]

@@ -2,9 +2,9 @@
 
 Kept apart from :mod:`dmp_survey.outputs.figures` so that starting the job
 does not import matplotlib in the calling process: the workers import it
-(and draw) while the caller imports the statistics libraries and computes
-the comparisons. A run's figures can thus start as soon as the descriptive
-table exists, before any test is computed (:func:`dmp_survey.pipeline.run`).
+(and draw) while the caller counts the comparisons and writes the tables.
+A run's figures can thus start as soon as the descriptive table exists,
+before any test is computed (:func:`dmp_survey.pipeline.run`).
 """
 
 from __future__ import annotations

@@ -373,7 +373,7 @@ def _comparison_sheet(
     lang: str,
     used: set[str],
 ) -> _Sheet:
-    from ..stats.compare import OTHER, OVERALL
+    from ..stats.counts import OTHER, OVERALL
 
     t, m = _T[lang], _MEANING[lang]
     name = _sheet_name(comparison, lang, used)
@@ -451,7 +451,7 @@ def _comparison_sheet(
 def _numeric_sheet(
     numeric: pd.DataFrame, comparison: Comparison, codebook: Codebook, lang: str, used: set[str]
 ) -> _Sheet:
-    from ..stats.compare import OTHER, OVERALL
+    from ..stats.counts import OTHER, OVERALL
 
     t, m = _T[lang], _MEANING[lang]
     name = _sheet_name(comparison, lang, used, t["numeric_suffix"])

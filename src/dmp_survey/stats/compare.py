@@ -47,7 +47,7 @@ import pandas as pd
 
 from ..study.codebook import Codebook
 from ..study.plan import Comparison
-from .counts import count_matrices, focal_table
+from .counts import OVERALL, NumericSamples, count_matrices, focal_table, numeric_samples
 from .exact import LARGE_SAMPLE_TEST
 
 __all__ = [
@@ -434,7 +434,6 @@ GROUPS_COLUMNS = [
     "p_exact_mc_se",
 ]
 
-OVERALL = "(overall)"
 MISSING_LEVEL = "(missing)"
 PAIRWISE_COLUMNS = [
     "variable",
@@ -583,8 +582,6 @@ NUMERIC_COMPARISON_COLUMNS = [
     "p_bh",
 ]
 
-OTHER = "(other)"
-
 
 def numeric_test(samples: list[np.ndarray], test: str | None = None) -> PValue:
     """The p-value comparing numeric samples (one per group).
@@ -635,39 +632,17 @@ def numeric_table(
         Columns ``NUMERIC_COMPARISON_COLUMNS`` (``p_holm``, ``p_bh`` filled by
         :func:`adjust_comparison`).
     """
-    from ..io.coding import asked_mask, evaluate
+    return numeric_table_of(numeric_samples(frame, comparison, codebook, groups), comparison)
+
+
+def numeric_table_of(rows: list[NumericSamples], comparison: Comparison) -> pd.DataFrame:
+    """:func:`numeric_table` from the rows' samples (:func:`numeric_samples`)."""
     from .describe import numeric_summary
 
-    group_column = frame[comparison.group_variable].astype("object")
-    if comparison.kind == "one_vs_rest":
-        members = [(str(comparison.focal), group_column == comparison.focal)]
-        members.append((OTHER, group_column.notna() & (group_column != comparison.focal)))
-        tested = members
-    elif comparison.kind == "pair":
-        members = [(str(g), group_column == g) for g in (comparison.focal, comparison.versus)]
-        tested = members
-    else:
-        members = [(g, group_column == g) for g in groups]
-        tested = list(members)
-        members.append((OVERALL, group_column.notna()))
     records = []
-    for row in comparison.rows:
-        if not row.numeric:
-            continue
-        q = codebook[row.variable]
-        keep = asked_mask(q, frame)
-        if row.among is not None:
-            keep &= evaluate(row.among, frame)
-        values = pd.to_numeric(frame[row.variable], errors="coerce").to_numpy(
-            dtype=np.float64, na_value=np.nan
-        )
-        samples = {}
-        for name, mask in members:
-            chosen = keep & np.asarray(mask, dtype=bool)
-            samples[name] = (values[chosen & ~np.isnan(values)], int(chosen.sum()))
-        result = numeric_test([samples[name][0] for name, _ in tested], row.test)
-        for name, _ in members:
-            sample, asked = samples[name]
+    for row in rows:
+        result = numeric_test([row.samples[name][0] for name in row.tested], row.test)
+        for name, (sample, asked) in row.samples.items():
             records.append(
                 {
                     "variable": row.variable,
@@ -676,7 +651,7 @@ def numeric_table(
                     "p_value": result.value,
                     "test": result.test,
                     "comparison": comparison.id,
-                    "row_label": row.label.get("fr", row.variable),
+                    "row_label": row.label,
                 }
             )
     table = pd.DataFrame.from_records(records, columns=NUMERIC_COMPARISON_COLUMNS[:-2])

@@ -9,18 +9,31 @@ same statistics.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ..io.coding import CodedResponses, asked_mask, evaluate
-from ..study.plan import Row
+from ..study.codebook import Codebook
+from ..study.plan import Comparison, Row
 
-__all__ = ["COUNT_COLUMNS", "count_by_group", "count_matrices", "focal_table"]
+__all__ = [
+    "COUNT_COLUMNS",
+    "NumericSamples",
+    "count_by_group",
+    "count_matrices",
+    "focal_table",
+    "numeric_samples",
+]
 
 COUNT_COLUMNS = ["variable", "level", "group", "n"]
 # The level of the rows counting the blank answers of those asked.
 MISSING_LEVEL = "(missing)"
+# The column of a numeric comparison's every group together (all_groups), and
+# of every group but the focal one (one_vs_rest).
+OVERALL = "(overall)"
+OTHER = "(other)"
 
 
 def count_by_group(coded: CodedResponses, rows: Sequence[Row], group_variable: str) -> pd.DataFrame:
@@ -144,3 +157,61 @@ def focal_table(
             table[0, j] = matrix[is_focal, c].sum()
             table[1, j] = matrix[~is_focal, c].sum()
     return table
+
+
+@dataclass(frozen=True)
+class NumericSamples:
+    """One numeric row of a comparison taken out of the responses: each
+    group's answered values and number of respondents asked (``samples``, in
+    the table's order), the groups tested against each other (``tested``)."""
+
+    variable: str
+    label: str
+    test: str | None
+    samples: dict[str, tuple[np.ndarray, int]]
+    tested: list[str]
+
+
+def numeric_samples(
+    frame: pd.DataFrame, comparison: Comparison, codebook: Codebook, groups: list[str]
+) -> list[NumericSamples]:
+    """The numeric rows of ``comparison`` taken out of the coded responses
+    ``frame`` (the part of :func:`numeric_table` that reads the rows; the
+    statistics are computed from these by :func:`numeric_table_of`)."""
+    group_column = frame[comparison.group_variable].astype("object")
+    if comparison.kind == "one_vs_rest":
+        members = [(str(comparison.focal), group_column == comparison.focal)]
+        members.append((OTHER, group_column.notna() & (group_column != comparison.focal)))
+        tested = members
+    elif comparison.kind == "pair":
+        members = [(str(g), group_column == g) for g in (comparison.focal, comparison.versus)]
+        tested = members
+    else:
+        members = [(g, group_column == g) for g in groups]
+        tested = list(members)
+        members.append((OVERALL, group_column.notna()))
+    rows = []
+    for row in comparison.rows:
+        if not row.numeric:
+            continue
+        q = codebook[row.variable]
+        keep = asked_mask(q, frame)
+        if row.among is not None:
+            keep &= evaluate(row.among, frame)
+        values = pd.to_numeric(frame[row.variable], errors="coerce").to_numpy(
+            dtype=np.float64, na_value=np.nan
+        )
+        samples = {}
+        for name, mask in members:
+            chosen = keep & np.asarray(mask, dtype=bool)
+            samples[name] = (values[chosen & ~np.isnan(values)], int(chosen.sum()))
+        rows.append(
+            NumericSamples(
+                row.variable,
+                row.label.get("fr", row.variable),
+                row.test,
+                samples,
+                [name for name, _ in tested],
+            )
+        )
+    return rows

@@ -33,9 +33,6 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
-from scipy.stats import chi2_contingency, fisher_exact
-from scipy.stats.contingency import association, expected_freq
-from statsmodels.stats.multitest import multipletests
 
 from .exact import (
     LARGE_SAMPLE_TEST,
@@ -212,6 +209,8 @@ def _trim(t: NDArray[np.int64]) -> NDArray[np.int64]:
 
 def _exact(t: NDArray[np.int64], options: GroupOptions) -> tuple[str, float, str]:
     """``(key, p, name)`` of the exact two-sided test of a trimmed table."""
+    from scipy.stats import fisher_exact
+
     if t.shape == (2, 2):
         return "fisher_two_sided", float(fisher_exact(t).pvalue), TESTS["fisher_two_sided"]
     large = large_sample_pvalue(t)
@@ -231,6 +230,9 @@ def _exact(t: NDArray[np.int64], options: GroupOptions) -> tuple[str, float, str
 
 
 def _overall(t: NDArray[np.int64], options: GroupOptions) -> OverallTest:
+    from scipy.stats import chi2_contingency
+    from scipy.stats.contingency import association, expected_freq
+
     nan = float("nan")
     if t.shape[0] < 2 or t.shape[1] < 2:
         return OverallTest(TESTS["none"], "none", nan, nan, 0, nan, nan, options.rule)
@@ -288,6 +290,8 @@ def adjust(
         raise ValueError("p-values must lie in [0, 1]")
     q = np.full(p.shape, np.nan)
     if finite.any():
+        from statsmodels.stats.multitest import multipletests
+
         # multipletests("holm") calls gc.collect(), which walks every live
         # object (about 0.1 s each time in a whole run, 2 s over a run's
         # 21 calls): freezing what exists already keeps the collection to
