@@ -203,3 +203,26 @@ def test_csv_output_keeps_one_row_per_record_whatever_the_line_ends(tmp_path):
     assert unquoted.count("\n") == 1 + len(values) and "\r" not in unquoted
     with Path(path).open(encoding="utf-8", newline="") as fh:
         assert [r["t"] for r in csv.DictReader(fh)] == ["a\nb", "c\nd", "e\nf", "'\n=1+1"]
+
+
+def test_parquet_has_statistics_on_its_plain_columns_only(tmp_path):
+    # Minimum and maximum per column chunk for numbers and times; none for the
+    # categorical answers (no reader filters on their codes' alphabetical order).
+    import pyarrow.parquet as pq
+
+    from dmp_survey.io.writers import write_parquet
+
+    frame = pd.DataFrame(
+        {
+            "id": [3, 1, 2],
+            "when": pd.to_datetime(["2020-01-02", "2020-01-01", None]),
+            "answer": pd.Categorical(["b", None, "a"], categories=["b", "a"], ordered=True),
+        }
+    )
+    path = write_parquet(tmp_path / "r.parquet", frame)
+    pd.testing.assert_frame_equal(pd.read_parquet(path), frame)
+    chunks = pq.ParquetFile(path).metadata.row_group(0)
+    stats = {chunks.column(i).path_in_schema: chunks.column(i).statistics for i in range(chunks.num_columns)}
+    assert (stats["id"].min, stats["id"].max) == (1, 3)
+    assert stats["when"].has_min_max and stats["when"].null_count == 1
+    assert stats["answer"] is None
