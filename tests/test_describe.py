@@ -227,3 +227,22 @@ def test_describe_is_the_counts_with_their_intervals(random_export):
     assert len(counts) > 20
     pd.testing.assert_frame_equal(with_intervals(counts), describe(coded))
     pd.testing.assert_frame_equal(describe(coded)[DESCRIPTIVE_COLUMNS[:5]], counts)
+
+
+@pytest.mark.parametrize("n_levels", [2, 126, 127, 128, 300])
+def test_answer_rows_count_blanks_and_the_respondents_asked_at_any_number_of_levels(n_levels):
+    # Counted in the categorical's own small integer codes (int8 up to 127 levels, then int16):
+    # the bin of those not asked needs one more value than the levels.
+    from dmp_survey.stats.describe import _rows
+
+    rng = np.random.default_rng(n_levels)
+    levels = [f"l{i}" for i in range(n_levels)]
+    codes = rng.integers(-1, n_levels, 2000)
+    codes[:3] = n_levels - 1  # the last level, answered by someone asked
+    column = pd.Series(pd.Categorical.from_codes(codes, categories=levels))
+    asked = rng.random(2000) < 0.8
+    asked[:3] = True
+    table = _rows("q", column, levels, asked)
+    answers = [int(((codes == i) & asked).sum()) for i in range(n_levels)]
+    assert list(table["n"]) == [*answers, int(((codes < 0) & asked).sum())]
+    assert set(table["denominator"]) == {int(asked.sum())}
