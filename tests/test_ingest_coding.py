@@ -129,6 +129,23 @@ def test_identical_duplicate_rows_are_a_warning_not_an_error(tmp_path, codebook)
     assert any("identical" in w for w in report.coded.warnings)
 
 
+def test_duplicate_rows_are_counted_only_when_the_warnings_are_asked_for(tmp_path, codebook, monkeypatch):
+    # A run never shows the coding warnings (validate does): it does not pay for counting them.
+    from dmp_survey.io import coding
+
+    calls = []
+    real = coding._duplicated_rows
+    monkeypatch.setattr(coding, "_duplicated_rows", lambda frame: calls.append(len(frame)) or real(frame))
+    headers, rows, _ = form_export(codebook, n=10, seed=2)
+    rows.append(list(rows[3]))
+    raw = read_export(write_xlsx(tmp_path / "e.xlsx", headers, rows), codebook)
+    coded = code_export(raw, codebook)
+    assert calls == []
+    assert coded.warnings[: len(raw.warnings)] == raw.warnings
+    assert coded.warnings[-1] == "1 row(s) identical to an earlier row (kept)"
+    assert coded.warnings == coded.warnings and calls == [11]  # counted once
+
+
 def test_empty_lines_are_not_respondents(tmp_path, codebook):
     headers, rows, _ = form_export(codebook, n=5, seed=2)
     rows.insert(2, [None] * len(headers))
