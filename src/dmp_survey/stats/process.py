@@ -84,10 +84,15 @@ class Statistician(Forked):
 
 
 def prepare() -> Statistician | None:
-    """Fork the statistics process now (the caller has imported pandas and
-    nothing has started Arrow's or BLAS's threads yet), or None where the
-    platform cannot fork or has one core: there the statistics are computed
-    in-process (:class:`InProcess`)."""
+    """Fork the statistics process now, or None where the platform cannot
+    fork or has one core: there the statistics are computed in-process
+    (:class:`InProcess`).
+
+    Called once the caller has imported pandas and before it reads anything:
+    no Arrow thread pool has started, OpenBLAS runs one thread
+    (``cli._one_blas_thread``), and the one thread importing pyarrow starts
+    (jemalloc's background thread) serves an allocator Arrow does not use
+    by default here (``pyarrow.default_memory_pool()`` is mimalloc)."""
     import multiprocessing
     import os
 
