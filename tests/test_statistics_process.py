@@ -8,6 +8,7 @@ import hashlib
 import multiprocessing
 import os
 import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -99,10 +100,15 @@ def test_an_error_in_the_statistics_process_is_raised_in_the_run():
 def test_a_statistics_process_that_died_is_reported_and_closing_reaps_it():
     statistician = process.Statistician()
     pid = statistician.pgid
+    statistician.submit(sum, [1])
+    assert statistician.result() == 1
+    statistician.submit(time.sleep, 60)  # answered after the process is killed: never
     os.kill(pid, signal.SIGKILL)
-    statistician.submit(sum, [1])  # into the pipe, read by no one
     with pytest.raises(RuntimeError, match=r"the statistics process stopped \(exit code -9\)"):
         statistician.result()
+    statistician._process.join()  # dead and reaped: sending to it fails the same way
+    with pytest.raises(RuntimeError, match=r"the statistics process stopped \(exit code -9\)"):
+        statistician.submit(sum, [3])
     statistician.close()
     statistician.close()  # twice is harmless
     assert not _alive(pid)

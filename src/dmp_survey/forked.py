@@ -46,8 +46,12 @@ class Forked:
         try:
             return self._conn.recv()
         except (EOFError, ConnectionResetError):  # reset: it died with a message unread
-            self._process.join(5)
-            raise RuntimeError(f"{what} stopped (exit code {self._process.exitcode})") from None
+            raise self._stopped(what) from None
+
+    def _stopped(self, what: str) -> RuntimeError:
+        """The error saying that the process stopped, with its exit code."""
+        self._process.join(5)
+        return RuntimeError(f"{what} stopped (exit code {self._process.exitcode})")
 
     def close(self) -> None:
         """Stop the group (killed if still working) and reap its leader. The

@@ -70,7 +70,10 @@ class Statistician(Forked):
     def submit(self, fn: Callable[..., Any], *args: Any) -> None:
         if self._pending:
             raise RuntimeError("a statistics call is already pending")
-        self._conn.send((fn, args))
+        try:
+            self._conn.send((fn, args))
+        except (BrokenPipeError, ConnectionResetError):  # it died
+            raise self._stopped("the statistics process") from None
         self._pending = True
 
     def result(self) -> Any:
