@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from file_hashes import file_hashes
 from typer.testing import CliRunner
 
 from dmp_survey.cli import app
@@ -40,16 +41,8 @@ CONTRACT = [
 ]
 
 
-def _hashes(root: Path) -> dict[str, str]:
-    return {
-        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
-    }
-
-
 def test_run_writes_every_output_of_the_contract(shipped_run):
-    files = set(_hashes(shipped_run))
+    files = set(file_hashes(shipped_run))
     assert files == set(CONTRACT)
 
 
@@ -89,7 +82,7 @@ def test_two_runs_into_two_folders_give_identical_bytes(shipped_run, tmp_path):
     other = tmp_path / "second"
     result = runner.invoke(app, ["run", str(DEFAULT_RAW), "--out", str(other)])
     assert result.exit_code == 0, result.output
-    assert _hashes(other) == _hashes(shipped_run)
+    assert file_hashes(other) == file_hashes(shipped_run)
 
 
 def test_manifest_records_inputs_versions_and_every_output(shipped_run):
@@ -120,10 +113,10 @@ def test_raw_input_is_read_only(tmp_path):
 def test_a_late_failure_leaves_previous_outputs_byte_identical(shipped_run, tmp_path, stage):
     root = tmp_path / "root"
     shutil.copytree(shipped_run, root)
-    before = _hashes(root)
+    before = file_hashes(root)
     with pytest.raises(RuntimeError, match=f"injected failure at stage '{stage}'"):
         run(load_inputs(DEFAULT_RAW), root, fail_at=stage)
-    assert _hashes(root) == before
+    assert file_hashes(root) == before
     assert sorted(p.name for p in root.iterdir()) == ["data", "figures", "reports"]
 
 

@@ -4,7 +4,6 @@ nothing left behind when it or the run fails."""
 
 from __future__ import annotations
 
-import hashlib
 import multiprocessing
 import os
 import signal
@@ -12,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from file_hashes import file_hashes
 
 from dmp_survey.config import DEFAULT_RAW
 from dmp_survey.pipeline import (
@@ -29,14 +29,6 @@ EXAMPLE = ROOT / "examples" / "pharmacists"
 pytestmark = pytest.mark.skipif(
     "fork" not in multiprocessing.get_all_start_methods(), reason="the statistics process is forked"
 )
-
-
-def _hashes(root: Path) -> dict[str, str]:
-    return {
-        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
-    }
 
 
 def _alive(pid: int) -> bool:
@@ -60,7 +52,7 @@ def test_a_run_writes_the_same_bytes_whichever_process_computes_the_statistics(t
     run(inputs, tmp_path / "there", statistics=statistician)
     assert statistician._process is None  # closed by the run once the statistics were computed
     assert multiprocessing.active_children() == []
-    here, there = _hashes(tmp_path / "here"), _hashes(tmp_path / "there")
+    here, there = file_hashes(tmp_path / "here"), file_hashes(tmp_path / "there")
     assert len(here) > 50 and here == there
 
 

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ..io.coding import CodedResponses, asked_mask
+from ..stats.counts import answer_slots
 from ..study.codebook import Codebook
 from ..study.plan import AnalysisPlan
 from .check import PValueCheck
@@ -181,13 +182,9 @@ class _Crosstabs:
             column = self.frame[variable]
             levels = [str(c) for c in column.cat.categories]
             width = len(levels) + 2
-            codes = np.asarray(column.cat.codes)
-            if np.iinfo(codes.dtype).max < width:  # no room for slot L + 1
-                codes = codes.astype(np.int32)
-            kind = codes.dtype.type
-            slots = np.where(codes >= 0, codes, kind(width - 2))
-            if variable in self.codebook and self.codebook[variable].asked_if is not None:
-                slots = np.where(asked_mask(self.codebook[variable], self.frame), slots, kind(width - 1))
+            conditional = variable in self.codebook and self.codebook[variable].asked_if is not None
+            asked = asked_mask(self.codebook[variable], self.frame) if conditional else None
+            slots = answer_slots(np.asarray(column.cat.codes), len(levels), asked)
             if width not in self._first:
                 self._first[width] = self.group_codes * width
             flat = np.bincount(self._first[width] + slots, minlength=len(self.groups) * width)

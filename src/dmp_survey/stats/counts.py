@@ -21,6 +21,7 @@ from ..study.plan import Comparison, Row
 __all__ = [
     "COUNT_COLUMNS",
     "NumericSamples",
+    "answer_slots",
     "count_by_group",
     "count_matrices",
     "focal_table",
@@ -34,6 +35,25 @@ MISSING_LEVEL = "(missing)"
 # of every group but the focal one (one_vs_rest).
 OVERALL = "(overall)"
 OTHER = "(other)"
+
+
+def answer_slots(codes: np.ndarray, n_levels: int, asked: np.ndarray | None) -> np.ndarray:
+    """Each respondent's slot for one bincount over a question: its answer's
+    code (0 .. L - 1), ``L`` if it was asked and left it blank, ``L + 1`` if
+    it was not asked (``asked`` None: everyone was; coding refuses an answer
+    from a respondent not asked, so no answer is left out). In the categorical
+    codes' own small integer type (widened when it has no room for
+    ``L + 1``): counting a question's answers, blanks and respondents asked
+    in one pass, without selecting rows, is what the descriptive counts,
+    the comparisons' counts and the audit's crosstabs do on 10^6 respondents
+    in a few milliseconds a question."""
+    if np.iinfo(codes.dtype).max <= n_levels:
+        codes = codes.astype(np.int32)
+    kind = codes.dtype.type
+    slots = np.where(codes >= 0, codes, kind(n_levels))
+    if asked is not None:
+        slots = np.where(asked, slots, kind(n_levels + 1))
+    return slots
 
 
 def count_by_group(coded: CodedResponses, rows: Sequence[Row], group_variable: str) -> pd.DataFrame:
@@ -74,11 +94,11 @@ def count_by_group(coded: CodedResponses, rows: Sequence[Row], group_variable: s
         width = len(levels) + 2
         if width not in first:
             first[width] = (group_codes.astype(np.intp) + 1) * width
-        level_codes = np.asarray(column.cat.codes)
-        asked = asked_mask(coded.codebook[row.variable], frame)
-        slot = np.where(level_codes >= 0, level_codes, np.where(asked, width - 2, width - 1))
+        slot = answer_slots(
+            np.asarray(column.cat.codes), len(levels), asked_mask(coded.codebook[row.variable], frame)
+        )
         if row.among is not None:
-            slot = np.where(evaluate(row.among, frame), slot, width - 1)
+            slot = np.where(evaluate(row.among, frame), slot, slot.dtype.type(width - 1))
         table = np.bincount(first[width] + slot, minlength=(n_groups + 1) * width)
         table = table.reshape(n_groups + 1, width)[1:]
         parts.append(

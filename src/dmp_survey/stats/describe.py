@@ -14,6 +14,7 @@ import pandas as pd
 
 from ..io.coding import CodedResponses, asked_mask
 from ..study.codebook import QuestionType
+from .counts import answer_slots
 
 __all__ = [
     "ANSWERED",
@@ -52,19 +53,15 @@ ANSWERED = "(answered)"
 
 
 def _rows(variable: str, column: pd.Series, levels: Sequence[str], asked: np.ndarray) -> pd.DataFrame:
-    # One bincount, no selection of the rows, in the codes' own small integers:
-    # bin 0 the blanks of those asked, bins 1..L the answers, bin L + 1 those
-    # not asked (a question of 10^6 respondents counted in 2.5 ms instead of 5).
+    # One bincount, no selection of the rows (a question of 10^6 respondents
+    # counted in 2.5 ms instead of 5): answers, blanks, those not asked.
     codes = np.asarray(column.cat.codes)
-    if np.iinfo(codes.dtype).max <= len(levels):  # no room for bin L + 1
-        codes = codes.astype(np.int32)
-    kind = codes.dtype.type
-    bins = np.bincount(np.where(asked, codes + kind(1), kind(len(levels) + 1)), minlength=len(levels) + 2)
+    bins = np.bincount(answer_slots(codes, len(levels), asked), minlength=len(levels) + 2)
     return pd.DataFrame(
         {
             "variable": variable,
             "level": [*levels, MISSING],
-            "n": np.append(bins[1 : len(levels) + 1], bins[0]).astype(np.int64),
+            "n": bins[: len(levels) + 1].astype(np.int64),
             "denominator": np.int64(len(codes) - bins[len(levels) + 1]),
         }
     )
