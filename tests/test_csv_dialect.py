@@ -74,11 +74,14 @@ def test_the_other_commands_take_the_option(command):
     assert result.exit_code == 0 and "--csv" in result.output and "excel-fr" in result.output
 
 
+@pytest.mark.parametrize("reverse", [False, True], ids=["direct-last", "dictionary-last"])
 @pytest.mark.parametrize("dialect", sorted(CSV_DIALECTS))
-def test_large_frames_written_by_arrow_have_pandas_bytes(tmp_path, monkeypatch, dialect):
+def test_large_frames_written_by_arrow_have_pandas_bytes(tmp_path, monkeypatch, dialect, reverse):
     # From _ARROW_CSV_ROWS rows on, write_csv assembles the file with Arrow;
     # the bytes must be those of the pandas path: quoting, empty strings,
     # missing values, formula escaping, floats, dates, booleans, categories.
+    # Last column formatted directly (a time: the line ends joined on after),
+    # or from a dictionary (the line end is part of its texts).
     import numpy as np
     import pandas as pd
 
@@ -107,10 +110,15 @@ def test_large_frames_written_by_arrow_have_pandas_bytes(tmp_path, monkeypatch, 
             ).where(np.arange(n) % 4 != 0),
         }
     )
+    if reverse:
+        frame = frame[frame.columns[::-1]]
     monkeypatch.setattr(writers, "_ARROW_CSV_ROWS", 10**9)
     writers.write_csv(tmp_path / "pandas.csv", frame, **CSV_DIALECTS[dialect])
     monkeypatch.setattr(writers, "_ARROW_CSV_ROWS", 1)
-    monkeypatch.setattr(writers, "_CHUNK_ROWS", 16)  # several chunks
+    if reverse:
+        monkeypatch.setattr(writers, "_CHUNK_BYTES", 1000)  # several chunks, of the bytes' size
+    else:
+        monkeypatch.setattr(writers, "_CHUNK_ROWS", 16)  # several chunks
     monkeypatch.setattr(writers, "_BLOCK_VALUES", 64)  # blocks of one and of several columns
     writers.write_csv(tmp_path / "arrow.csv", frame, **CSV_DIALECTS[dialect])
     assert (tmp_path / "arrow.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
