@@ -726,3 +726,38 @@ def test_pdf_font_streams_are_deflated_once_with_the_same_bytes(tmp_path, monkey
     monkeypatch.setattr(figures, "_output_stream", figures._MATPLOTLIB_OUTPUT_STREAM)
     matplotlibs = figures.draw_figure(dataclasses.replace(data, number=2), tmp_path / "c")[2]
     assert deflated_once.read_bytes() == matplotlibs.read_bytes()
+
+
+def test_font_lookups_are_remembered_while_drawing_with_the_same_bytes(tmp_path, monkeypatch):
+    """figures._fonts_found_once: while a figure is drawn, a font lookup is
+    made once per properties (matplotlib's own is called again for every
+    text, each time it is laid out or drawn) and a text's font tables are
+    read once; matplotlib is left as it was, and the files are those drawn
+    with matplotlib's own lookups."""
+    import contextlib
+
+    from matplotlib import font_manager
+    from matplotlib import text as matplotlib_text
+
+    manager = font_manager.fontManager
+    calls: list[object] = []
+    real = type(manager)._find_fonts_by_props
+
+    def counted(self, prop, *args, **kwargs):
+        calls.append(prop)
+        return real(self, prop, *args, **kwargs)
+
+    monkeypatch.setattr(type(manager), "_find_fonts_by_props", counted)
+    figures._FOUND.clear()
+    data = two_bars()
+    remembered = figures.draw_figure(data, tmp_path / "remembered")
+    looked_up = len(calls)
+    assert "_find_fonts_by_props" not in vars(manager)  # the class's method again
+    assert matplotlib_text.get_font is figures._MATPLOTLIB_TEXT_GET_FONT
+    calls.clear()
+    monkeypatch.setattr(figures, "_fonts_found_once", contextlib.nullcontext)
+    own = figures.draw_figure(data, tmp_path / "own")
+    # A lookup per distinct font (size, weight, style), not per text and pass.
+    assert 0 < looked_up <= 12 and len(calls) > 10 * looked_up
+    for a, b in zip(remembered, own, strict=True):
+        assert a.read_bytes() == b.read_bytes(), a.name
