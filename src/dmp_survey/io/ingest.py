@@ -927,18 +927,30 @@ def _read_parquet(path: Path, codebook: Codebook) -> RawExport:
         names[p] for p in positions if cols.keep[p] != TIMESTAMP and schema.field(names[p]).type in text_types
     ]
     strings = {pa.string(): pd.StringDtype("pyarrow"), pa.large_string(): pd.StringDtype("pyarrow")}
-    parquet = pq.ParquetFile(path, read_dictionary=answers)
-    data = {}
-    # One column at a time: only one column's Arrow buffers live beside the
-    # pandas frame being built.
-    for p in positions:
-        column = parquet.read(columns=[names[p]])
-        data[cols.keep[p]] = (
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    local = threading.local()  # a ParquetFile per thread: one is not shared by two readers
+
+    def read(p: int) -> Any:
+        parquet = getattr(local, "parquet", None)
+        if parquet is None:
+            parquet = local.parquet = pq.ParquetFile(path, read_dictionary=answers)
+        column = parquet.read(columns=[names[p]], use_threads=False)
+        return (
             _categorical(column.column(0))
             if names[p] in answers
             else column.column(0).to_pandas(types_mapper=strings.get)
         )
-        del column
+
+    # Two columns at a time, on two threads (Arrow decodes without the GIL):
+    # only two columns' Arrow buffers live beside the pandas frame being
+    # built. The run's helper processes are still importing their libraries
+    # meanwhile, and then wait for the answers to be coded: reading on two
+    # cores brings that moment forward (10^6 respondents: 0.36-0.50 ->
+    # 0.26-0.36 s), the whole run 0.96x (9 alternated pairs).
+    with ThreadPoolExecutor(2, thread_name_prefix="dmp-survey-read") as pool:
+        data = dict(zip([cols.keep[p] for p in positions], pool.map(read, positions), strict=True))
     data = pd.DataFrame(data)
     data.index = pd.Index(range(2, 2 + len(data)), name="row")
     return _finish(path, "parquet", None, data, cols)
