@@ -558,3 +558,21 @@ def test_a_dictionary_column_in_several_chunks_becomes_the_categorical_of_its_va
     assert [None if pd.isna(v) else v for v in got] == flat
     assert got.codes.tolist() == [-1 if v is None else list(got.categories).index(v) for v in flat]
     assert _categorical(pa.chunked_array([], pa.dictionary(pa.int32(), pa.string()))).size == 0
+
+
+def test_categorical_texts_are_decoded_as_pandas_makes_them_text():
+    # coding._as_text: a categorical of texts decoded by Arrow is the column
+    # astype("string") gives (missing answers, blanks, accents); other
+    # columns go through astype itself.
+    import numpy as np
+
+    from dmp_survey.io import coding
+
+    categories = pd.Index(["un confrère m'a aidé", "   ", "", "via la hotline"], dtype=object)
+    codes = np.array([0, -1, 1, 2, 3, -1, 0, 3], dtype=np.int8)
+    column = pd.Series(pd.Categorical.from_codes(codes, categories), index=range(2, 10), name="detail")
+    decoded = coding._as_text(column)
+    pd.testing.assert_series_equal(decoded, column.astype("string"), check_exact=True)
+    assert decoded.isna().tolist() == [c < 0 for c in codes]
+    numbers = pd.Series(pd.Categorical([1, None, 2]))
+    pd.testing.assert_series_equal(coding._as_text(numbers), numbers.astype("string"))
