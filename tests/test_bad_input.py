@@ -180,3 +180,25 @@ def test_valid_export_exits_0_and_prints_counts(tmp_path, export):
     assert result.exit_code == 0, result.output
     assert "20 respondent(s)" in result.stdout
     assert "valid" in result.stdout.splitlines()[-1]
+
+
+@pytest.mark.parametrize("bad_answer", [False, True], ids=["timestamp-only", "with-a-bad-answer"])
+def test_bad_timestamp_is_reported_first(tmp_path, codebook, export, bad_answer):
+    # The timestamps are parsed on a thread while the answers are coded; an
+    # unreadable timestamp is still the error reported, before an unknown
+    # answer of an earlier row.
+    headers, rows, _ = export
+    rows[9][0] = "le 3 du mois"
+    if bad_answer:
+        rows[2][headers.index(codebook["a2_sex"].text)] = "Un homem"
+    path = write_csv(tmp_path / "stamp.csv", headers, rows)
+    _assert_refused(
+        _validate(path), "stamp.csv", "row 11", "column 'Horodateur'", "'le 3 du mois' is not a date and time"
+    )
+
+
+def test_bad_answer_is_reported_when_the_timestamps_are_good(tmp_path, codebook, export):
+    headers, rows, _ = export
+    rows[2][headers.index(codebook["a2_sex"].text)] = "Un homem"
+    path = write_csv(tmp_path / "answer.csv", headers, rows)
+    _assert_refused(_validate(path), "answer.csv", "row 4", "unknown answer 'Un homem'")
