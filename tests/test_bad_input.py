@@ -182,11 +182,16 @@ def test_valid_export_exits_0_and_prints_counts(tmp_path, export):
     assert "valid" in result.stdout.splitlines()[-1]
 
 
+@pytest.mark.parametrize("apart", [False, True], ids=["beside-the-coding", "before-the-coding"])
 @pytest.mark.parametrize("bad_answer", [False, True], ids=["timestamp-only", "with-a-bad-answer"])
-def test_bad_timestamp_is_reported_first(tmp_path, codebook, export, bad_answer):
-    # The timestamps are parsed on a thread while the answers are coded; an
+def test_bad_timestamp_is_reported_first(tmp_path, codebook, export, monkeypatch, bad_answer, apart):
+    # The timestamps are parsed on a thread while the answers are coded (or,
+    # from coding._PARSE_APART_ROWS respondents on, before them); an
     # unreadable timestamp is still the error reported, before an unknown
     # answer of an earlier row.
+    from dmp_survey.io import coding
+
+    monkeypatch.setattr(coding, "_PARSE_APART_ROWS", 1 if apart else 10**9)
     headers, rows, _ = export
     rows[9][0] = "le 3 du mois"
     if bad_answer:

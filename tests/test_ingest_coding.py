@@ -576,3 +576,19 @@ def test_categorical_texts_are_decoded_as_pandas_makes_them_text():
     assert decoded.isna().tolist() == [c < 0 for c in codes]
     numbers = pd.Series(pd.Categorical([1, None, 2]))
     pd.testing.assert_series_equal(coding._as_text(numbers), numbers.astype("string"))
+
+
+def test_timestamps_parsed_beside_or_before_the_coding_give_the_same_frame(tmp_path, codebook, monkeypatch):
+    # coding._PARSE_APART_ROWS: below it the timestamps are parsed on a thread
+    # while the answers are coded, from it on before them (memory); the same
+    # coded frame either way.
+    from dmp_survey.io import coding
+
+    headers, rows, _ = form_export(codebook, n=40, seed=5)
+    raw = read_export(write_csv(tmp_path / "export.csv", headers, rows), codebook)
+    monkeypatch.setattr(coding, "_PARSE_APART_ROWS", 10**9)
+    beside = code_export(raw, codebook).frame
+    monkeypatch.setattr(coding, "_PARSE_APART_ROWS", 1)
+    before = code_export(raw, codebook).frame
+    assert beside["timestamp"].notna().all()
+    pd.testing.assert_frame_equal(beside, before, check_exact=True)
