@@ -615,27 +615,21 @@ _PARSE_APART_ROWS = 2_000_000
 
 
 def _code_beside_timestamps(raw: RawExport, codebook: Codebook, columns: dict[str, Any]) -> None:
-    """The timestamps (if any) parsed on a thread of their own while the
-    answers are coded into ``columns``: Arrow parses them without the GIL
-    (0.08-0.19 s for 10^6, before the figures are handed over, when the
-    other core has nothing to do). A bad timestamp is still the error
-    reported first."""
+    """The timestamps parsed on a thread of their own while the answers are
+    coded into ``columns``: Arrow parses them without the GIL (0.08-0.19 s
+    for 10^6, before the figures are handed over, when the other core has
+    nothing to do). A bad timestamp is still the error reported first."""
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(1, thread_name_prefix="dmp-survey-timestamps") as pool:
-        stamps = pool.submit(_timestamp, raw) if TIMESTAMP in raw.frame else None
-        if stamps is not None:
-            columns[TIMESTAMP] = None  # its place among the columns
+        stamps = pool.submit(_timestamp, raw)
+        columns[TIMESTAMP] = None  # its place among the columns
         try:
             _code_answers(raw, codebook, columns)
         except Exception:
-            if stamps is not None:
-                stamps.result()  # raises the timestamp's error, if any
+            stamps.result()  # raises the timestamp's error, if any
             raise
-        if stamps is not None:
-            columns[TIMESTAMP] = stamps.result().to_numpy()
-    if stamps is not None:
-        release()  # parsing's Arrow buffers (see dmp_survey.memory)
+        columns[TIMESTAMP] = stamps.result().to_numpy()
 
 
 def code_export(raw: RawExport, codebook: Codebook) -> CodedResponses:
@@ -654,12 +648,15 @@ def code_export(raw: RawExport, codebook: Codebook) -> CodedResponses:
         condition does not hold.
     """
     columns: dict[str, Any] = {RESPONDENT: np.arange(1, len(raw.frame) + 1, dtype=np.int64)}
-    if TIMESTAMP in raw.frame and len(raw.frame) >= _PARSE_APART_ROWS:
+    if TIMESTAMP not in raw.frame:
+        _code_answers(raw, codebook, columns)
+    elif len(raw.frame) >= _PARSE_APART_ROWS:
         columns[TIMESTAMP] = _timestamp(raw).to_numpy()
         release()  # parsing's Arrow buffers (see dmp_survey.memory)
         _code_answers(raw, codebook, columns)
     else:
         _code_beside_timestamps(raw, codebook, columns)
+        release()  # parsing's Arrow buffers
     # copy=False: the frame takes the coded arrays as they are (a copy would
     # hold every coded column twice while the rest of the stage runs: 0.4 GB
     # at 10^7 respondents).
